@@ -1,0 +1,236 @@
+"""Ingest event and customer files: validate, quarantine, dedupe, load, atomically.
+
+One call is one transaction: either every file of the call is stored (valid rows loaded,
+bad rows quarantined with their reasons, the ingest log written) or nothing is. Every
+file is inspected (readable, required columns present) before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from cxmetrics import db, readers, schema
+from cxmetrics.validation import customer_validation_sql, event_validation_sql
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class FileCounts:
+    file: str
+    kind: str
+    rows_read: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+
+
+@dataclass
+class IngestResult:
+    ingest_id: int
+    rows_read: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    files: list[FileCounts] = field(default_factory=list)
+    customers: FileCounts | None = None
+    seconds: float = 0.0
+
+    def reconciles(self) -> bool:
+        return self.rows_read == self.loaded + self.duplicates + self.quarantined
+
+    def to_json(self) -> dict:
+        out = {
+            "rows_read": self.rows_read,
+            "loaded": self.loaded,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+            "ingest_id": self.ingest_id,
+            "files": [asdict(f) for f in self.files],
+            "seconds": round(self.seconds, 3),
+        }
+        if self.customers is not None:
+            out["customers"] = asdict(self.customers)
+        return out
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+_RAW_EVENT = "to_json(struct_pack(" + ", ".join(f"{c} := {c}" for c in schema.EVENT_COLUMNS) + "))::VARCHAR"
+_RAW_CUSTOMER = "to_json(struct_pack(" + ", ".join(f"{c} := {c}" for c in schema.CUSTOMER_COLUMNS) + "))::VARCHAR"
+_SURVEY = "event_type = 'survey_response'"
+_EVENT_INSERT_COLUMNS = ", ".join(
+    [
+        "event_id",
+        "ts_utc",
+        "event_type",
+        "channel",
+        "anonymous_id",
+        "network_id",
+        "customer_id",
+        "journey_id",
+        "journey_type",
+        "intent",
+        "contact_id",
+        "step",
+        # Survey columns on rows of other types are ignored (CONTRACT.md 1.3).
+        f"CASE WHEN {_SURVEY} THEN survey_type END",
+        f"CASE WHEN {_SURVEY} THEN score_int END",
+        f"CASE WHEN {_SURVEY} THEN verbatim END",
+        "_extra",
+    ]
+)
+
+
+def ingest(
+    event_files: list[Path],
+    customers_file: Path | None = None,
+    *,
+    db_path: Path | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Ingest files into the database at ``db_path`` in one transaction.
+
+    Raises ``FileRejected`` (nothing stored) when any file cannot be read or lacks a
+    required column. Does not rebuild the model; ``cxmetrics.pipeline`` does both.
+    """
+    say = progress or (lambda _msg: None)
+    started = datetime.now(UTC).replace(tzinfo=None)
+    sources = [readers.inspect(Path(p), schema.ALWAYS_REQUIRED) for p in event_files]
+    cust_source = readers.inspect(Path(customers_file), ("customer_id",)) if customers_file else None
+    hashes = {str(s.path): _sha256(s.path) for s in sources + ([cust_source] if cust_source else [])}
+
+    con = db.connect(db_path)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchall()[0][0])
+        result = IngestResult(ingest_id=ingest_id)
+        if sources:
+            _ingest_events(con, sources, result, say)
+        if cust_source is not None:
+            say(f"validating customers {cust_source.path.name}")
+            result.customers = _ingest_customers(con, cust_source, ingest_id)
+        finished = datetime.now(UTC).replace(tzinfo=None)
+        for counts in result.files + ([result.customers] if result.customers else []):
+            sha, size = hashes[counts.file]
+            con.execute(
+                "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [ingest_id, counts.file, counts.kind, sha, size, counts.rows_read, counts.loaded,
+                 counts.duplicates, counts.quarantined, started, finished],
+            )
+        db.set_meta(con, "data_version", ingest_id)
+        con.execute("COMMIT")
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        raise
+    finally:
+        con.close()
+    result.seconds = (datetime.now(UTC).replace(tzinfo=None) - started).total_seconds()
+    return result
+
+
+def _ingest_events(con: duckdb.DuckDBPyConnection, sources: list[readers.SourceFile], result: IngestResult, say: Progress) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE _staged AS SELECT * FROM (" + event_validation_sql(
+        "(SELECT NULL::INTEGER AS _file_idx, NULL::BIGINT AS _row, "
+        + ", ".join(f"NULL::VARCHAR AS {c}" for c in schema.EVENT_COLUMNS)
+        + ", NULL::TIMESTAMP AS _ts_native, NULL::VARCHAR AS _score_kind, NULL::DOUBLE AS _score_num,"
+        " NULL::VARCHAR AS _row_problem, NULL::VARCHAR AS _extra)"
+    ) + ") WHERE false")
+    for idx, src in enumerate(sources):
+        say(f"reading and validating {src.path.name}")
+        normalized = readers.normalized_sql(con, src, idx, schema.EVENT_COLUMNS, f"_src_{idx}")
+        con.execute(f"INSERT INTO _staged {event_validation_sql('(' + normalized + ')')}")
+        con.execute(f"DROP VIEW IF EXISTS _src_{idx}")
+    say("quarantining invalid rows")
+    con.execute("CREATE OR REPLACE TEMP TABLE _files (idx INTEGER, file VARCHAR)")
+    con.executemany("INSERT INTO _files VALUES (?, ?)", [[i, str(s.path)] for i, s in enumerate(sources)])
+    con.execute(
+        f"""INSERT INTO quarantine
+        SELECT {result.ingest_id}, 'event', f.file, s._row,
+               array_to_string(list_transform(s.reasons, lambda r: r.msg), '; '),
+               list_transform(s.reasons, lambda r: r.code), {_RAW_EVENT}
+        FROM _staged s JOIN _files f ON f.idx = s._file_idx
+        WHERE len(s.reasons) > 0"""
+    )
+    say("removing duplicates and loading")
+    # First valid occurrence in (file, row) order wins; ids already stored are duplicates.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _winners AS
+        SELECT w.*, w.event_id NOT IN (SELECT event_id FROM events) AS _new
+        FROM (SELECT * FROM _staged WHERE len(reasons) = 0
+              QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _file_idx, _row) = 1) w"""
+    )
+    con.execute(f"INSERT INTO events SELECT {_EVENT_INSERT_COLUMNS}, {result.ingest_id} FROM _winners WHERE _new")
+    counts = con.execute(
+        """WITH loaded AS (SELECT _file_idx, count(*) AS n FROM _winners WHERE _new GROUP BY ALL)
+        SELECT s._file_idx, count(*) AS rows_read,
+               count(*) FILTER (WHERE len(s.reasons) > 0) AS quarantined,
+               any_value(l.n) AS loaded
+        FROM _staged s LEFT JOIN loaded l USING (_file_idx)
+        GROUP BY s._file_idx"""
+    ).fetchall()
+    by_idx = {r[0]: r for r in counts}
+    for idx, src in enumerate(sources):
+        _, rows_read, quarantined, loaded = by_idx.get(idx, (idx, 0, 0, 0))
+        loaded = loaded or 0
+        fc = FileCounts(
+            file=str(src.path), kind="events", rows_read=rows_read, loaded=loaded,
+            duplicates=rows_read - quarantined - loaded, quarantined=quarantined,
+        )
+        result.files.append(fc)
+        result.rows_read += fc.rows_read
+        result.loaded += fc.loaded
+        result.duplicates += fc.duplicates
+        result.quarantined += fc.quarantined
+    for table in ("_staged", "_winners", "_files"):
+        con.execute(f"DROP TABLE {table}")
+
+
+def _ingest_customers(con: duckdb.DuckDBPyConnection, src: readers.SourceFile, ingest_id: int) -> FileCounts:
+    normalized = readers.normalized_sql(con, src, 0, schema.CUSTOMER_COLUMNS, "_src_customers")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cust AS {customer_validation_sql('(' + normalized + ')')}")
+    con.execute(
+        f"""INSERT INTO quarantine
+        SELECT {ingest_id}, 'customer', ?, _row,
+               array_to_string(list_transform(reasons, lambda r: r.msg), '; '),
+               list_transform(reasons, lambda r: r.code), {_RAW_CUSTOMER}
+        FROM _cust WHERE len(reasons) > 0""",
+        [str(src.path)],
+    )
+    # Within one file a repeated customer_id keeps its last row; across files, the latest wins.
+    con.execute(
+        f"""INSERT OR REPLACE INTO customers
+        SELECT customer_id, household_id, segment, value_tier, region, plan,
+               signup_date_parsed, consent_parsed, {ingest_id}
+        FROM _cust WHERE len(reasons) = 0
+        QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY _row DESC) = 1"""
+    )
+    rows_read, quarantined, valid, distinct = con.execute(
+        """SELECT count(*), count(*) FILTER (WHERE len(reasons) > 0),
+                  count(*) FILTER (WHERE len(reasons) = 0),
+                  count(DISTINCT customer_id) FILTER (WHERE len(reasons) = 0) FROM _cust"""
+    ).fetchall()[0]
+    con.execute("DROP TABLE _cust")
+    con.execute("DROP VIEW IF EXISTS _src_customers")
+    # A repeated id within the file is a duplicate (its last row is the one kept).
+    return FileCounts(
+        file=str(src.path), kind="customers", rows_read=rows_read, loaded=distinct,
+        duplicates=valid - distinct, quarantined=quarantined,
+    )
