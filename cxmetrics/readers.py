@@ -61,7 +61,7 @@ def _csv_header(path: Path) -> list[str]:
         raise FileRejected(str(path), f"cannot be read ({exc})") from None
     if not header:
         raise FileRejected(str(path), "is empty (no header row)")
-    return [h.strip(WHITESPACE) for h in header]
+    return header  # column names are exact (case-sensitive, not trimmed)
 
 
 def _jsonl_lines(path: Path) -> tuple[list[str | None], list[str | None]]:
@@ -153,11 +153,10 @@ def _read_csv_python(src: SourceFile) -> pa.Table:
             for record in reader:
                 if not record:
                     continue  # a completely empty line is not a row
-                if len(record) != n:
-                    problems.append(f"row has {len(record)} fields, the header has {n}")
-                    record = (record + [""] * n)[:n]
-                else:
-                    problems.append(None)
+                # A short record's missing cells are missing values; extra cells are
+                # ignored (as csv.DictReader reads it).
+                record = (record + [""] * n)[:n]
+                problems.append(None)
                 for i, v in enumerate(record):
                     cols[i].append(v)
     except UnicodeDecodeError:

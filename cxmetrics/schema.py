@@ -9,7 +9,7 @@ checks, used by tests and small tools) and the vectorized SQL validation in
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -128,10 +128,12 @@ CUSTOMER_COLUMNS: tuple[str, ...] = (
 CONSENT_TRUE: tuple[str, ...] = ("true", "1", "yes")
 CONSENT_FALSE: tuple[str, ...] = ("false", "0", "no")
 
-# ISO-8601 date-time: date, T or space, hh:mm[:ss[.fraction]], optional Z / ±hh:mm / ±hhmm.
+# ISO-8601 date-time: date, T or space, hh:mm:ss[.fraction], optional Z / ±hh:mm / ±hhmm.
+# Seconds are required: the contract lists only the fraction and the offset as optional.
+# Offsets are limited to hh <= 23, mm <= 59.
 TS_PATTERN = (
-    r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
-    r"(Z|[+-]\d{2}:?\d{2})?$"
+    r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)"
+    r"(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$"
 )
 INTEGER_PATTERN = r"^[+-]?\d+$"
 _TS_RE = re.compile(TS_PATTERN)
@@ -152,8 +154,6 @@ def parse_ts(value: str) -> datetime:
     if not m:
         raise ValueError("unparseable ts")
     day, clock, offset = m.groups()
-    if clock.count(":") == 1:
-        clock += ":00"
     if "." in clock:  # keep microseconds, as the bulk parser does
         whole, frac = clock.split(".")
         clock = f"{whole}.{frac[:6]:0<6}"
@@ -216,7 +216,7 @@ class Event(BaseModel):
     @classmethod
     def _ts(cls, v: Any) -> datetime:
         if isinstance(v, datetime):
-            return v.astimezone(timezone.utc).replace(tzinfo=None) if v.tzinfo else v
+            return v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v
         if not isinstance(v, str):
             raise ValueError("unparseable ts")
         return parse_ts(v)
@@ -276,8 +276,14 @@ class Customer(BaseModel):
                 low = consent.lower()
                 if low in CONSENT_TRUE:
                     data["consent_analytics"] = True
-                elif low in CONSENT_FALSE:
-                    data["consent_analytics"] = False
                 else:
-                    raise ValueError(f"consent_analytics '{consent}' is not a boolean")
+                    # Unrecognized consent is treated as no consent (privacy first; it
+                    # does not change any aggregate KPI). Not a quarantine reason.
+                    data["consent_analytics"] = False
+            signup = data.get("signup_date")
+            if isinstance(signup, str):
+                try:
+                    data["signup_date"] = date.fromisoformat(signup) if len(signup) == 10 else None
+                except ValueError:
+                    data["signup_date"] = None  # an unparseable signup date is kept as missing
         return data

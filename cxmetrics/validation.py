@@ -162,16 +162,6 @@ CUSTOMER_VALIDATION_ITEMS = [
         f"value_tier IS NOT NULL AND NOT list_contains({sql_list(schema.VALUE_TIERS)}, value_tier)",
         f"'unknown value_tier ' || {_shown('value_tier')}",
     ),
-    _reason(
-        "unparseable_signup_date",
-        "signup_date IS NOT NULL AND signup_date_parsed IS NULL",
-        f"'unparseable signup_date ' || {_shown('signup_date')}",
-    ),
-    _reason(
-        "invalid_consent",
-        "consent_analytics IS NOT NULL AND consent_parsed IS NULL",
-        f"'consent_analytics ' || {_shown('consent_analytics')} || ' is not a boolean'",
-    ),
 ]
 
 
@@ -180,7 +170,7 @@ def customer_validation_sql(normalized: str) -> str:
     consent = (
         f"CASE WHEN consent_analytics IS NULL THEN true "
         f"WHEN list_contains({sql_list(schema.CONSENT_TRUE)}, lower(consent_analytics)) THEN true "
-        f"WHEN list_contains({sql_list(schema.CONSENT_FALSE)}, lower(consent_analytics)) THEN false END"
+        "ELSE false END"  # unrecognized consent: treated as no consent
     )
     return f"""
 WITH parsed AS (

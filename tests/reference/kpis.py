@@ -79,7 +79,17 @@ Ambiguities in the contract and the reading chosen here
     loaded event ts.
 18. ``date_from``/``date_to`` compare the UTC calendar date of the record time.
 19. FCR records are only the ELIGIBLE episodes (ineligible ones are not records at
-    all, so they never create a group).
+    all, so they never create a group). The repeat window is inclusive
+    (``ts <= t0 + 7 days`` is a repeat), as is eligibility (``t0 + 7 days <= as_of``).
+20. A survey response carrying both a ``contact_id`` that matches a contact and a
+    ``journey_id`` takes the contact as source (the contract's order). A
+    ``contact_id`` with no ``contact`` event falls through to the journey, then to the
+    response itself.
+21. "Directly linked" is per typed identifier: ``a:X`` and ``n:X`` are different
+    identifiers; the link time of an identifier is the earliest ts of any event
+    carrying it together with a customer_id.
+22. Uplift splits the selected records by their identity_state; a filter on
+    identity_state therefore empties one side (values/diffs null as specified).
 """
 
 from __future__ import annotations
@@ -90,7 +100,7 @@ import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from scipy.stats import t as student_t
@@ -100,14 +110,33 @@ from scipy.stats import t as student_t
 # ---------------------------------------------------------------------------
 
 EVENT_COLUMNS = [
-    "event_id", "ts", "event_type", "channel", "anonymous_id", "network_id",
-    "customer_id", "journey_id", "journey_type", "intent", "contact_id", "step",
-    "survey_type", "score", "verbatim",
+    "event_id",
+    "ts",
+    "event_type",
+    "channel",
+    "anonymous_id",
+    "network_id",
+    "customer_id",
+    "journey_id",
+    "journey_type",
+    "intent",
+    "contact_id",
+    "step",
+    "survey_type",
+    "score",
+    "verbatim",
 ]
 ALWAYS_REQUIRED = ["event_id", "ts", "event_type", "channel"]
 EVENT_TYPES = [
-    "page_view", "journey_goal", "login", "identify", "contact",
-    "handoff_requested", "agent_connected", "survey_response", "churn",
+    "page_view",
+    "journey_goal",
+    "login",
+    "identify",
+    "contact",
+    "handoff_requested",
+    "agent_connected",
+    "survey_response",
+    "churn",
 ]
 CHANNELS = ["web", "app", "chatbot", "ivr", "voice", "whatsapp", "email", "store"]
 SURVEY_RANGES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
@@ -117,8 +146,18 @@ VALUE_TIERS = ["low", "mid", "high"]
 KPI_ORDER = ["nps", "csat", "ces", "fcr", "journey_completion", "handoff_abandonment"]
 RATE_KPIS = ["csat", "fcr", "journey_completion", "handoff_abandonment"]
 DIMENSIONS = [
-    "channel", "intent", "journey_type", "identity_state", "segment", "value_tier",
-    "region", "plan", "day", "week", "month", "period",
+    "channel",
+    "intent",
+    "journey_type",
+    "identity_state",
+    "segment",
+    "value_tier",
+    "region",
+    "plan",
+    "day",
+    "week",
+    "month",
+    "period",
 ]
 Z = 1.96
 REVIEW_ANCHOR = date(2026, 1, 5)
@@ -146,7 +185,7 @@ def parse_ts(text):
         micro = int((fraction + "000000")[:6])
     offset_text = m.group(8)
     if offset_text is None or offset_text == "Z":
-        tz = timezone.utc
+        tz = UTC
     else:
         sign = -1 if offset_text[0] == "-" else 1
         digits = offset_text[1:].replace(":", "")
@@ -158,7 +197,7 @@ def parse_ts(text):
         local = datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
     except ValueError:
         return None
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def parse_as_of(value):
@@ -167,14 +206,14 @@ def parse_as_of(value):
         return None
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc) + timedelta(days=1)
+        return datetime(value.year, value.month, value.day, tzinfo=UTC) + timedelta(days=1)
     text = str(value).strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         d = date.fromisoformat(text)
-        return datetime(d.year, d.month, d.day, tzinfo=timezone.utc) + timedelta(days=1)
+        return datetime(d.year, d.month, d.day, tzinfo=UTC) + timedelta(days=1)
     parsed = parse_ts(text)
     if parsed is None:
         raise ValueError(f"malformed as_of: {value!r}")
@@ -406,8 +445,10 @@ def load(events_paths, customers_path=None):
             cid = row.get("customer_id")
             segment = row.get("segment")
             tier = row.get("value_tier")
-            if cid is None or (segment is not None and segment not in SEGMENTS) or (
-                tier is not None and tier not in VALUE_TIERS
+            if (
+                cid is None
+                or (segment is not None and segment not in SEGMENTS)
+                or (tier is not None and tier not in VALUE_TIERS)
             ):
                 ds.customers_quarantined += 1
                 continue
@@ -601,7 +642,12 @@ def cohort(ds, person):
     attrs = {"segment": None, "value_tier": None, "region": None, "plan": None}
     if person is not None and person in ds.persons_customer and person in ds.customers:
         c = ds.customers[person]
-        attrs = {"segment": c.segment, "value_tier": c.value_tier, "region": c.region, "plan": c.plan}
+        attrs = {
+            "segment": c.segment,
+            "value_tier": c.value_tier,
+            "region": c.region,
+            "plan": c.plan,
+        }
     return attrs
 
 
@@ -609,8 +655,16 @@ def make_record(ds, kpi, ts, source, **values):
     rec = {"kpi": kpi, "ts": ts}
     rec.update(source)
     rec.update(cohort(ds, source["person"]))
-    for dim in ("channel", "intent", "journey_type", "identity_state", "segment",
-                "value_tier", "region", "plan"):
+    for dim in (
+        "channel",
+        "intent",
+        "journey_type",
+        "identity_state",
+        "segment",
+        "value_tier",
+        "region",
+        "plan",
+    ):
         if rec[dim] is None:
             rec[dim] = UNKNOWN
     d = ts.date()
@@ -656,15 +710,25 @@ def build_records(ds, as_of=None):
         for first, repeats in episodes:
             if as_of is not None and first.ts + week <= as_of:
                 records.append(
-                    make_record(ds, "fcr", first.ts, event_source(ds, first),
-                                outcome=1 if repeats == 0 else 0)
+                    make_record(
+                        ds,
+                        "fcr",
+                        first.ts,
+                        event_source(ds, first),
+                        outcome=1 if repeats == 0 else 0,
+                    )
                 )
 
     # journey completion
     for j in ds.journeys.values():
         records.append(
-            make_record(ds, "journey_completion", j.first.ts, journey_source(j),
-                        outcome=1 if j.completed else 0)
+            make_record(
+                ds,
+                "journey_completion",
+                j.first.ts,
+                journey_source(j),
+                outcome=1 if j.completed else 0,
+            )
         )
 
     # handoff abandonment
@@ -682,8 +746,7 @@ def build_records(ds, as_of=None):
             source["intent"] = ds.contacts[cid].intent
         connected = any(a.ts >= first.ts for a in connects.get(cid, []))
         records.append(
-            make_record(ds, "handoff_abandonment", first.ts, source,
-                        outcome=0 if connected else 1)
+            make_record(ds, "handoff_abandonment", first.ts, source, outcome=0 if connected else 1)
         )
     return records
 
@@ -746,7 +809,7 @@ def stat_ces(scores):
     if n < 2:
         return mean, None, None
     s = statistics.stdev(scores)
-    half = student_t.ppf(0.975, n - 1) * s / math.sqrt(n)
+    half = float(student_t.ppf(0.975, n - 1)) * s / math.sqrt(n)
     return mean, mean - half, mean + half
 
 
@@ -782,12 +845,12 @@ def kpis(ds, kpis=None, by=(), filters=None, date_from=None, date_to=None, as_of
         if r["kpi"] in wanted:
             groups[(tuple(r[d] for d in by), r["kpi"])].append(r)
     rows = []
-    for (gkey, kpi) in sorted(groups, key=lambda k: (k[0], KPI_ORDER.index(k[1]))):
+    for gkey, kpi in sorted(groups, key=lambda k: (k[0], KPI_ORDER.index(k[1]))):
         obs = observations(kpi, groups[(gkey, kpi)])
         if not obs:
             continue
         value, low, high = kpi_stat(kpi, obs)
-        row = dict(zip(by, gkey))
+        row = dict(zip(by, gkey, strict=True))
         row.update({"kpi": kpi, "value": value, "n": len(obs), "ci_low": low, "ci_high": high})
         rows.append(row)
     return rows
@@ -809,11 +872,11 @@ def side_variance(kpi, obs):
     n = len(obs)
     if kpi == "nps":
         p, d = nps_parts(obs)
-        return 100 ** 2 * (p + d - (p - d) ** 2) / n
+        return 100**2 * (p + d - (p - d) ** 2) / n
     if kpi == "ces":
         return statistics.variance(obs) / n
     p = sum(obs) / n
-    return 100 ** 2 * p * (1 - p) / n
+    return 100**2 * p * (1 - p) / n
 
 
 def side_value(kpi, obs):
@@ -839,9 +902,9 @@ def raw_comparison(kpi, rec, anon):
         se = math.sqrt(v1 + v2)
         if se == 0:
             return diff, [diff, diff], None
-        df = (v1 + v2) ** 2 / (v1 ** 2 / (len(rec) - 1) + v2 ** 2 / (len(anon) - 1))
-        half = student_t.ppf(0.975, df) * se
-        p_value = 2 * student_t.sf(abs(diff) / se, df)
+        df = (v1 + v2) ** 2 / (v1**2 / (len(rec) - 1) + v2**2 / (len(anon) - 1))
+        half = float(student_t.ppf(0.975, df)) * se
+        p_value = 2 * float(student_t.sf(abs(diff) / se, df))
         return diff, [diff - half, diff + half], float(p_value)
     # rates: Newcombe hybrid score interval, pooled two-proportion z test
     x1, n1, x2, n2 = sum(rec), len(rec), sum(anon), len(anon)
@@ -860,8 +923,9 @@ def raw_comparison(kpi, rec, anon):
 def uplift(ds, kpi, filters=None, date_from=None, date_to=None, as_of=None):
     if kpi not in KPI_ORDER:
         raise ValueError(f"unknown kpi {kpi!r}")
-    recs = [r for r in select(build_records(ds, as_of), filters, date_from, date_to)
-            if r["kpi"] == kpi]
+    recs = [
+        r for r in select(build_records(ds, as_of), filters, date_from, date_to) if r["kpi"] == kpi
+    ]
     rec_recs = [r for r in recs if r["identity_state"] == "recognized"]
     anon_recs = [r for r in recs if r["identity_state"] == "anonymous"]
     rec_obs, anon_obs = observations(kpi, rec_recs), observations(kpi, anon_recs)

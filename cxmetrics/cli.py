@@ -1,0 +1,274 @@
+"""The `cxm` command line (CONTRACT.md section 6).
+
+Every subcommand takes ``--db PATH`` and ``--json`` (machine-readable output on stdout,
+nothing else on stdout). A user error is one line on stderr and exit code 2; a traceback
+only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+from cxmetrics.errors import UserError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"cxm: {message}\n")
+        raise SystemExit(2)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=None, help="database path (default: the demo database)")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _slice_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--filter", action="append", default=[], metavar="DIM=VALUE",
+                   help="keep records whose DIM equals VALUE (repeat: OR within a dimension, AND across)")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="first UTC date, inclusive")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last UTC date, inclusive")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cxm", description="cxmetrics: CX KPIs for a telco, from unified event data.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("generate", help="write synthetic demo data files")
+    _common(p)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--customers", type=int, default=20_000)
+    p.add_argument("--days", type=int, default=120)
+    p.add_argument("--end", help="last day of data, YYYY-MM-DD (default: yesterday)")
+    p.add_argument("--format", choices=["parquet", "csv", "jsonl"], default="parquet")
+
+    p = sub.add_parser("ingest", help="validate and load event files (and a customers file)")
+    _common(p)
+    p.add_argument("files", nargs="*", type=Path)
+    p.add_argument("--customers", type=Path)
+
+    p = sub.add_parser("build", help="rebuild the model and the serving snapshot")
+    _common(p)
+
+    p = sub.add_parser("demo", help="build the demo database if it does not exist yet")
+    _common(p)
+    p.add_argument("--force", action="store_true", help="rebuild even if it exists")
+
+    p = sub.add_parser("kpis", help="KPIs by any slice")
+    _common(p)
+    p.add_argument("--kpi", action="append", default=[])
+    p.add_argument("--by", action="append", default=[])
+    _slice_args(p)
+    p.add_argument("--as-of", dest="as_of", metavar="TS", help="FCR eligibility cut-off (default: latest event)")
+
+    p = sub.add_parser("uplift", help="recognized vs anonymous for one KPI")
+    _common(p)
+    p.add_argument("--kpi", required=True)
+    _slice_args(p)
+    return parser
+
+
+def _progress(enabled: bool) -> tuple[Callable[[str], None], Callable[[], None]]:
+    """A live status line on stderr (only on a terminal)."""
+    if not enabled or not sys.stderr.isatty():
+        return (lambda _m: None), (lambda: None)
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    status = console.status("starting")
+    status.start()
+
+    def say(msg: str) -> None:
+        console.log(msg)
+        status.update(msg)
+
+    return say, status.stop
+
+
+def _db(args: argparse.Namespace) -> Path:
+    from cxmetrics.settings import get_settings
+
+    return args.db or get_settings().db_path
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def _print_json(obj: Any) -> None:
+    def default(o: Any) -> Any:
+        if isinstance(o, date):
+            return o.isoformat()
+        raise TypeError(type(o))
+
+    sys.stdout.write(json.dumps(obj, default=default, ensure_ascii=False) + "\n")
+
+
+def _print_table(rows: list[dict], columns: Sequence[str], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for c in columns:
+        table.add_column(c, justify="right" if c in ("value", "n", "ci_low", "ci_high") else "left")
+    for r in rows:
+        table.add_row(*["—" if r.get(c) is None else f"{r[c]:.2f}" if isinstance(r.get(c), float) else str(r[c])
+                        for c in columns])
+    Console().print(table)
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    from cxmetrics.filters import parse_date
+    from cxmetrics.synth import generate
+
+    end = parse_date(args.end, "--end") if args.end else None
+    say, stop = _progress(True)
+    try:
+        res = generate(args.out, seed=args.seed, customers=args.customers, days=args.days, end=end,
+                       fmt=args.format, progress=lambda done, total: say(f"customers {done:,}/{total:,}"))
+    finally:
+        stop()
+    out = {"events": str(res.events_path), "customers": str(res.customers_path), "dirty": str(res.dirty_path),
+           "n_events": res.n_events, "n_customers": res.n_customers}
+    if args.json:
+        _print_json(out)
+    else:
+        print(f"wrote {res.n_events:,} events to {res.events_path}")
+        print(f"wrote {res.n_customers:,} customers to {res.customers_path}")
+        print(f"wrote a small file of bad rows to {res.dirty_path}")
+
+
+def cmd_ingest(args: argparse.Namespace) -> None:
+    from cxmetrics.pipeline import ingest_and_build
+
+    if not args.files and not args.customers:
+        raise UserError("nothing to ingest: name event files and/or --customers FILE")
+    say, stop = _progress(True)
+    try:
+        res = ingest_and_build(args.files, args.customers, _db(args), say)
+    finally:
+        stop()
+    r = res.ingest
+    if args.json:
+        out = r.to_json()
+        out["model_seconds"] = round(sum(res.model_seconds.values()), 3)
+        out["snapshot_version"] = res.version
+        _print_json(out)
+        return
+    for f in r.files:
+        print(f"{f.file}: rows_read {f.rows_read:,} = loaded {f.loaded:,} + duplicates {f.duplicates:,}"
+              f" + quarantined {f.quarantined:,}")
+    if r.files:
+        print(f"total: rows_read {r.rows_read:,} = loaded {r.loaded:,} + duplicates {r.duplicates:,}"
+              f" + quarantined {r.quarantined:,}")
+    if r.customers:
+        c = r.customers
+        print(f"customers {c.file}: rows_read {c.rows_read:,} = upserted {c.loaded:,} + repeated ids "
+              f"{c.duplicates:,} + quarantined {c.quarantined:,}")
+    if r.quarantined:
+        print("see the quarantined rows and their reasons on the Data quality page")
+
+
+def cmd_build(args: argparse.Namespace) -> None:
+    from cxmetrics.pipeline import rebuild
+
+    say, stop = _progress(True)
+    try:
+        res = rebuild(_db(args), say)
+    finally:
+        stop()
+    out = {"model_seconds": {k: round(v, 3) for k, v in res.model_seconds.items()}, "snapshot_version": res.version}
+    _print_json(out) if args.json else print(f"model rebuilt, snapshot {res.version}")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from cxmetrics.demo import ensure_demo
+
+    path = ensure_demo(_db(args), force=args.force, log=lambda m: print(m, file=sys.stderr))
+    _print_json({"db": str(path)}) if args.json else print(f"demo database ready: {path}")
+
+
+def _spec(args: argparse.Namespace, with_as_of: bool) -> Any:
+    from cxmetrics.filters import FilterSpec, parse_as_of, parse_date
+
+    return FilterSpec.from_pairs(
+        args.filter,
+        date_from=parse_date(args.date_from, "--from") if args.date_from else None,
+        date_to=parse_date(args.date_to, "--to") if args.date_to else None,
+        as_of=parse_as_of(args.as_of) if with_as_of and args.as_of else None,
+    )
+
+
+def cmd_kpis(args: argparse.Namespace) -> None:
+    from cxmetrics.metrics import check_dims, check_kpis, kpi_table
+    from cxmetrics.snapshot import open_database_source
+
+    kpis, by = check_kpis(args.kpi), check_dims(args.by)
+    spec = _spec(args, with_as_of=True)
+    source = open_database_source(_db(args))
+    rows = [{k: _clean(v) for k, v in r.items()} for r in kpi_table(source, kpis, by, spec)]
+    if args.json:
+        _print_json(rows)
+    else:
+        _print_table(rows, [*by, "kpi", "value", "n", "ci_low", "ci_high"], f"KPIs · {spec.describe()}")
+
+
+def cmd_uplift(args: argparse.Namespace) -> None:
+    from cxmetrics.snapshot import open_database_source
+    from cxmetrics.uplift import OBSERVATIONAL_NOTE, uplift
+
+    spec = _spec(args, with_as_of=False)
+    res = uplift(open_database_source(_db(args)), args.kpi, spec)
+    if args.json:
+        _print_json(res.to_json())
+        return
+    fmt = lambda v: "—" if v is None else f"{v:.2f}"  # noqa: E731
+    ci = lambda c: "—" if c is None else f"[{fmt(c[0])}, {fmt(c[1])}]"  # noqa: E731
+    print(f"{res.kpi} · {spec.describe()}")
+    print(f"  recognized  {fmt(res.recognized['value'])}  (n={res.recognized['n']:,})")
+    print(f"  anonymous   {fmt(res.anonymous['value'])}  (n={res.anonymous['n']:,})")
+    print(f"  raw difference       {fmt(res.raw_diff)}  95% CI {ci(res.raw_ci)}  p={fmt(res.p_value)}")
+    cov = "—" if res.coverage is None else f"{100 * res.coverage:.1f}%"
+    print(f"  adjusted (intent × channel)  {fmt(res.adjusted_diff)}  95% CI {ci(res.adjusted_ci)}"
+          f"  strata {res.strata_used}, coverage {cov}")
+    print(f"  {OBSERVATIONAL_NOTE}")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "generate": cmd_generate,
+    "ingest": cmd_ingest,
+    "build": cmd_build,
+    "demo": cmd_demo,
+    "kpis": cmd_kpis,
+    "uplift": cmd_uplift,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except UserError as exc:
+        if args.debug:
+            raise
+        sys.stderr.write(f"cxm {args.command}: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("cxm: interrupted; nothing was half-stored (ingest is atomic)\n")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,207 @@
+"""Journeys and the per-KPI record tables (CONTRACT.md sections 2-4).
+
+``ev`` enriches every event with its person, its real-time recognition and the
+attributes it gives when used as a record's *source*. The record tables then take their
+channel, intent, journey_type, identity_state and person from their source, and their
+cohort attributes from the customers file through the person.
+
+Every "first" is by (ts, event_id): ``arg_min(x, (ts, event_id))``. Note that DuckDB's
+``arg_min`` skips rows whose *value* is NULL; where a NULL on the first event matters
+(a journey's person) we use ``arg_min_null`` or take a whole struct.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+FIRST = "(ts, event_id)"
+COHORT_DIMS = ("segment", "value_tier", "region", "plan")
+# Columns every record table shares, in this order (the cube and filters rely on them).
+RECORD_DIMS = ("channel", "intent", "journey_type", "identity_state") + COHORT_DIMS
+
+
+def build_events_enriched(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _ev_ident AS
+        SELECT e.event_id,
+               coalesce(ca.component, cn.component) AS component,
+               coalesce(e.customer_id IS NOT NULL
+                        OR la.first_link_ts <= e.ts OR ln.first_link_ts <= e.ts, false) AS recognized_self
+        FROM events e
+        LEFT JOIN id_component ca ON ca.ident = 'a:' || e.anonymous_id
+        LEFT JOIN id_component cn ON cn.ident = 'n:' || e.network_id
+        LEFT JOIN id_first_link la ON la.ident = 'a:' || e.anonymous_id
+        LEFT JOIN id_first_link ln ON ln.ident = 'n:' || e.network_id"""
+    )
+    # An event's person: its customer; else its component's single owner; else anon:<min id>.
+    con.execute(
+        """CREATE OR REPLACE TABLE ev AS
+        SELECT e.*, i.component, i.recognized_self,
+               coalesce(e.customer_id, o.owner, 'anon:' || i.component) AS person,
+               (e.customer_id IS NOT NULL OR o.owner IS NOT NULL) AS person_is_customer
+        FROM events e JOIN _ev_ident i USING (event_id)
+        LEFT JOIN component_owner o ON o.component = i.component"""
+    )
+    con.execute("DROP TABLE _ev_ident")
+
+
+def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"""CREATE OR REPLACE TABLE journeys AS
+        SELECT journey_id,
+               min(ts) AS start_ts,
+               arg_min(event_id, {FIRST}) AS first_event_id,
+               arg_min(channel, {FIRST}) AS channel,
+               arg_min(journey_type, {FIRST}) FILTER (WHERE journey_type IS NOT NULL) AS journey_type,
+               arg_min(intent, {FIRST}) FILTER (WHERE intent IS NOT NULL) AS first_intent,
+               bool_or(event_type = 'journey_goal') AS completed,
+               CASE WHEN arg_min_null(recognized_self, {FIRST}) THEN 'recognized' ELSE 'anonymous' END
+                   AS identity_state,
+               arg_min_null(person, {FIRST}) AS person,
+               arg_min_null(person_is_customer, {FIRST}) AS person_is_customer,
+               count(*) AS n_events,
+               count(*) FILTER (WHERE event_type = 'page_view') AS n_page_views
+        FROM ev WHERE journey_id IS NOT NULL
+        GROUP BY journey_id"""
+    )
+    # The attributes an event gives when it is a record's source: its journey's
+    # identity_state and journey_type when it has a journey_id (CONTRACT.md 4, note 1).
+    con.execute(
+        """CREATE OR REPLACE TABLE ev_source AS
+        SELECT e.event_id, e.ts, e.event_type, e.channel, e.intent, e.contact_id, e.journey_id,
+               e.survey_type, e.score, e.verbatim,
+               CASE WHEN e.journey_id IS NOT NULL THEN j.journey_type ELSE e.journey_type END AS journey_type,
+               CASE WHEN e.journey_id IS NOT NULL THEN j.identity_state
+                    WHEN e.recognized_self THEN 'recognized' ELSE 'anonymous' END AS identity_state,
+               e.person, e.person_is_customer
+        FROM ev e LEFT JOIN journeys j USING (journey_id)
+        WHERE e.event_type IN ('contact', 'handoff_requested', 'survey_response')"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE contact_first AS
+        SELECT contact_id, arg_min(s, {FIRST}) AS src
+        FROM (SELECT *, struct_pack(event_id, ts, channel, intent, journey_type, identity_state,
+                                    person, person_is_customer) AS s
+              FROM ev_source WHERE event_type = 'contact')
+        GROUP BY contact_id"""
+    )
+
+
+def _cohort(person_table: str) -> str:
+    """Cohort columns for a record whose person/person_is_customer are in ``person_table``."""
+    cols = ", ".join(
+        f"coalesce(CASE WHEN {person_table}.person_is_customer THEN cu.{d} END, 'unknown') AS {d}"
+        for d in COHORT_DIMS
+    )
+    return (
+        cols
+        + f", coalesce(CASE WHEN {person_table}.person_is_customer THEN cu.consent_analytics END, true)"
+        " AS consent"
+    )
+
+
+def _cohort_join(person_table: str) -> str:
+    return f"LEFT JOIN customers cu ON {person_table}.person_is_customer AND cu.customer_id = {person_table}.person"
+
+
+def _dims(src: str) -> str:
+    return ", ".join(
+        f"coalesce({src}.{d}, 'unknown') AS {d}" for d in ("channel", "intent", "journey_type", "identity_state")
+    )
+
+
+def build_records(con: duckdb.DuckDBPyConnection) -> None:
+    # Journey records: a journey is its own source; intent falls back to its journey_type.
+    con.execute(
+        f"""CREATE OR REPLACE TABLE rec_journey AS
+        SELECT j.journey_id AS record_id, j.start_ts AS t, j.channel,
+               coalesce(j.first_intent, j.journey_type, 'unknown') AS intent,
+               coalesce(j.journey_type, 'unknown') AS journey_type, j.identity_state,
+               {_cohort('j')}, j.person, j.completed, j.n_page_views
+        FROM journeys j {_cohort_join('j')}"""
+    )
+    # Survey records: source is the rated contact, else the rated journey, else itself.
+    con.execute(
+        f"""CREATE OR REPLACE TABLE rec_survey AS
+        WITH src AS (
+            SELECT r.event_id, r.ts, r.survey_type, r.score, r.verbatim, r.contact_id, r.journey_id,
+                   CASE WHEN c.contact_id IS NOT NULL THEN 'contact'
+                        WHEN j.journey_id IS NOT NULL THEN 'journey' ELSE 'self' END AS source,
+                   CASE WHEN c.contact_id IS NOT NULL THEN c.src.channel
+                        WHEN j.journey_id IS NOT NULL THEN j.channel ELSE r.channel END AS channel,
+                   CASE WHEN c.contact_id IS NOT NULL THEN c.src.intent
+                        WHEN j.journey_id IS NOT NULL THEN coalesce(j.first_intent, j.journey_type)
+                        ELSE r.intent END AS intent,
+                   CASE WHEN c.contact_id IS NOT NULL THEN c.src.journey_type
+                        WHEN j.journey_id IS NOT NULL THEN j.journey_type ELSE r.journey_type END AS journey_type,
+                   CASE WHEN c.contact_id IS NOT NULL THEN c.src.identity_state
+                        WHEN j.journey_id IS NOT NULL THEN j.identity_state ELSE r.identity_state END AS identity_state,
+                   CASE WHEN c.contact_id IS NOT NULL THEN c.src.person
+                        WHEN j.journey_id IS NOT NULL THEN j.person ELSE r.person END AS person,
+                   CASE WHEN c.contact_id IS NOT NULL THEN c.src.person_is_customer
+                        WHEN j.journey_id IS NOT NULL THEN j.person_is_customer
+                        ELSE r.person_is_customer END AS person_is_customer
+            FROM ev_source r
+            LEFT JOIN contact_first c ON c.contact_id = r.contact_id
+            LEFT JOIN journeys j ON j.journey_id = r.journey_id
+            WHERE r.event_type = 'survey_response')
+        SELECT s.event_id AS record_id, s.ts AS t, {_dims('s')}, {_cohort('s')}, s.person, s.source,
+               s.survey_type, s.score, s.verbatim, s.contact_id, s.journey_id
+        FROM src s {_cohort_join('s')}"""
+    )
+    # FCR episodes: the first event of each contact_id, with a person, grouped by
+    # (person, intent) in (ts, event_id) order; a contact within 7 days of the episode's
+    # first contact (inclusive) is a repeat, the first one after opens the next episode.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _contacts AS
+        SELECT c.*,
+               row_number() OVER (PARTITION BY person, intent ORDER BY ts, event_id) AS rn,
+               rank() OVER (PARTITION BY person, intent ORDER BY ts) - 1
+                 + count(*) OVER (PARTITION BY person, intent ORDER BY ts
+                                  RANGE BETWEEN CURRENT ROW AND INTERVAL 7 DAY FOLLOWING) AS last_in_window
+        FROM (SELECT contact_id, unnest(src) FROM contact_first) c
+        WHERE c.person IS NOT NULL"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _episode_starts AS
+        WITH RECURSIVE starts(person, intent, rn) AS (
+            SELECT person, intent, 1 FROM _contacts WHERE rn = 1
+            UNION ALL
+            SELECT c.person, c.intent, c.last_in_window + 1
+            FROM starts s JOIN _contacts c ON c.person = s.person AND c.intent = s.intent AND c.rn = s.rn
+            WHERE EXISTS (SELECT 1 FROM _contacts n WHERE n.person = c.person AND n.intent = c.intent
+                          AND n.rn = c.last_in_window + 1))
+        SELECT * FROM starts"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE rec_fcr AS
+        SELECT c.event_id AS record_id, c.ts AS t, {_dims('c')}, {_cohort('c')}, c.person,
+               c.contact_id, c.last_in_window - c.rn AS repeats,
+               (c.last_in_window = c.rn) AS resolved,
+               c.ts + INTERVAL 7 DAY AS window_close
+        FROM _episode_starts s JOIN _contacts c USING (person, intent, rn)
+        {_cohort_join('c')}"""
+    )
+    con.execute("DROP TABLE _contacts")
+    con.execute("DROP TABLE _episode_starts")
+    # Handoff records: one per contact_id with a handoff_requested; source is the first
+    # handoff event, but intent comes from the contact event when there is one.
+    con.execute(
+        f"""CREATE OR REPLACE TABLE rec_handoff AS
+        WITH h AS (
+            SELECT contact_id, arg_min(s, {FIRST}) AS src, min(ts) AS first_ts
+            FROM (SELECT *, struct_pack(event_id, ts, channel, intent, journey_type, identity_state,
+                                        person, person_is_customer) AS s
+                  FROM ev_source WHERE event_type = 'handoff_requested')
+            GROUP BY contact_id),
+        hs AS (
+            SELECT h.contact_id, h.src.event_id, h.src.ts, h.src.channel,
+                   CASE WHEN cf.contact_id IS NOT NULL THEN cf.src.intent ELSE h.src.intent END AS intent,
+                   h.src.journey_type, h.src.identity_state, h.src.person, h.src.person_is_customer,
+                   NOT EXISTS (SELECT 1 FROM events a WHERE a.event_type = 'agent_connected'
+                               AND a.contact_id = h.contact_id AND a.ts >= h.first_ts) AS abandoned
+            FROM h LEFT JOIN contact_first cf USING (contact_id))
+        SELECT hs.event_id AS record_id, hs.ts AS t, {_dims('hs')}, {_cohort('hs')}, hs.person,
+               hs.contact_id, hs.abandoned
+        FROM hs {_cohort_join('hs')}"""
+    )

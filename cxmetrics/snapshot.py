@@ -1,0 +1,166 @@
+"""The serving snapshot: how readers see the model without ever touching the writer's file.
+
+After each model build the writer exports the cube, the record tables and the
+data-quality tables as Parquet into a new versioned folder, writes its manifest, and
+then atomically replaces ``current.json`` (write to a temporary file, ``os.replace``).
+Readers resolve ``current.json`` on every query, open the Parquet files with an
+in-process DuckDB (no file lock), and therefore always see one complete version: the
+previous one while an ingest or a build runs or fails, the new one right after.
+Old versions are kept for a while (``KEEP``) so a reader mid-query never loses its files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from cxmetrics import db
+from cxmetrics.metrics import Source
+from cxmetrics.settings import get_settings
+
+SERVED_TABLES: tuple[str, ...] = (
+    "cube",
+    "rec_survey",
+    "rec_fcr",
+    "rec_journey",
+    "rec_handoff",
+    "journeys",
+    "dq_identity",
+    "dq_freshness",
+    "dq_shared_components",
+    "ingest_log",
+    "quarantine",
+    "customers",
+)
+KEEP = 3
+
+
+def snapshot_dir(db_path: Path) -> Path:
+    return db_path.parent / f"{db_path.stem}.snapshots"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    version: str
+    data_version: int
+    max_ts: str
+    built_at: str
+    rows: dict[str, int]
+
+
+def publish(con: duckdb.DuckDBPyConnection, db_path: Path) -> Manifest:
+    """Export the model of ``con`` as a new snapshot version and make it current."""
+    root = snapshot_dir(db_path)
+    root.mkdir(parents=True, exist_ok=True)
+    data_version = int(db.get_meta(con, "data_version", "0") or 0)
+    version = f"v{data_version:06d}-{time.time_ns()}"
+    tmp = root / f".{version}.partial"
+    tmp.mkdir()
+    rows = {}
+    for table in SERVED_TABLES:
+        con.execute(f"COPY (SELECT * FROM {table}) TO '{tmp / (table + '.parquet')}' (FORMAT parquet, COMPRESSION zstd)")
+        rows[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+    manifest = Manifest(
+        version=version,
+        data_version=data_version,
+        max_ts=db.get_meta(con, "max_ts", "") or "",
+        built_at=datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+        rows=rows,
+    )
+    (tmp / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2))
+    os.replace(tmp, root / version)
+    pointer = root / ".current.json.tmp"
+    pointer.write_text(json.dumps({"version": version}))
+    os.replace(pointer, root / "current.json")
+    _collect_garbage(root, keep=version)
+    return manifest
+
+
+def _collect_garbage(root: Path, keep: str) -> None:
+    versions = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("v"))
+    for old in versions[:-KEEP]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for partial in root.glob(".*.partial"):
+        if partial.stat().st_mtime < time.time() - 3600:
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def current_version(root: Path) -> str | None:
+    try:
+        return json.loads((root / "current.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def read_manifest(root: Path, version: str) -> Manifest:
+    return Manifest(**json.loads((root / version / "manifest.json").read_text()))
+
+
+_lock = threading.Lock()
+_open: dict[str, Source] = {}
+
+
+def open_snapshot(db_path: Path | None = None) -> Source | None:
+    """A Source over the current snapshot version (cached per version); None when none yet."""
+    db_path = Path(db_path) if db_path else get_settings().db_path
+    root = snapshot_dir(db_path)
+    version = current_version(root)
+    if version is None:
+        return None
+    key = f"{root}/{version}"
+    with _lock:
+        if key in _open:
+            return _open[key]
+        manifest = read_manifest(root, version)
+        con = duckdb.connect(":memory:", config={"threads": get_settings().duckdb_threads})
+        for table in SERVED_TABLES:
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{root / version / (table + '.parquet')}')")
+        source = _make_source(con, manifest.max_ts, version)
+        source.extra["manifest"] = manifest
+        for stale in [k for k in _open if k.startswith(f"{root}/")]:
+            _open.pop(stale).con.close()
+        _open[key] = source
+        return source
+
+
+def _make_source(con: duckdb.DuckDBPyConnection, max_ts: str, version: str) -> Source:
+    settings = get_settings()
+    return Source(
+        con=con,
+        max_ts=datetime.fromisoformat(max_ts) if max_ts else None,
+        anchor=settings.review_anchor,
+        period_days=settings.review_days,
+        version=version,
+    )
+
+
+def open_database_source(db_path: Path) -> Source:
+    """A Source over the writer's database itself, read-only (for the CLI)."""
+    con = db.connect(db_path, read_only=True)
+    try:
+        data_version = db.get_meta(con, "data_version")
+        model_version = db.get_meta(con, "model_version")
+    except duckdb.CatalogException:
+        con.close()
+        from cxmetrics.errors import UserError
+
+        raise UserError(f"{db_path} is not a cxmetrics database") from None
+    if data_version is None or model_version != data_version:
+        con.close()
+        from cxmetrics.errors import UserError
+
+        raise UserError(f"the model in {db_path} is not built for its data yet: run 'cxm build --db {db_path}'")
+    return _make_source(con, db.get_meta(con, "max_ts", "") or "", f"db-{data_version}")
+
+
+def as_date(value: str | None) -> date | None:
+    return datetime.fromisoformat(value).date() if value else None
