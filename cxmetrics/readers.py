@@ -204,7 +204,8 @@ def normalized_sql(
                 "_problem": pa.array(problems, pa.string()),
             }),
         )
-        ok = "(_problem IS NULL AND json_valid(line) AND json_type(line) = 'OBJECT')"
+        # json_type must never see invalid JSON (DuckDB does not short-circuit AND).
+        ok = "(_problem IS NULL AND json_type(CASE WHEN json_valid(line) THEN line ELSE '0' END) = 'OBJECT')"
         cols = {
             c: _clean(f"json_extract_string(j, {sql_str('$.' + json.dumps(c))})") for c in contract_columns
         }
