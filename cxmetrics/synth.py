@@ -887,7 +887,8 @@ class _Writer:
         elif table.num_rows:
             # DuckDB's JSON writer is ~7x faster than pandas; one object per line, in order.
             self._con.register("chunk", table)
-            self._con.execute(f"COPY chunk TO '{self._part}' (FORMAT JSON)")
+            target = str(self._part).replace("'", "''")
+            self._con.execute(f"COPY chunk TO '{target}' (FORMAT JSON)")
             self._con.unregister("chunk")
             with open(self._part, "rb") as part:
                 shutil.copyfileobj(part, self._fh)

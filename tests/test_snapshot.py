@@ -1,0 +1,106 @@
+"""Readers never block ingest, and never see half of one (the serving snapshot)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from cxmetrics import snapshot
+from cxmetrics.metrics import kpi_table
+from cxmetrics.pipeline import ingest_and_build
+
+COLS = "event_id,ts,event_type,channel,anonymous_id,journey_id,journey_type"
+
+
+def batch(path: Path, start: int, n: int) -> Path:
+    lines = [COLS] + [
+        f"e{i},2026-02-02T08:00:00Z,page_view,web,a{i},j{i},billing" for i in range(start, start + n)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+READER = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    from cxmetrics import snapshot
+    db, out, seconds = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+    seen, errors = [], []
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            src = snapshot.open_snapshot(db)
+            if src is None:
+                continue
+            journeys = src.con.execute("SELECT count(*) FROM rec_journey").fetchall()[0][0]
+            events = src.con.execute("SELECT sum(n) FROM cube WHERE kpi = 'journey_completion'").fetchall()[0][0]
+            seen.append([src.version, journeys, events, src.extra["manifest"].rows["rec_journey"]])
+        except Exception as exc:  # any error at all is a failure of the design
+            errors.append(repr(exc))
+    out.write_text(json.dumps({"seen": seen, "errors": errors}))
+    """
+)
+
+
+@pytest.mark.slow
+def test_reader_in_another_process_during_ingests(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    ingest_and_build([batch(tmp_path / "b0.csv", 0, 500)], None, db)
+    out = tmp_path / "reader.json"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(out), "8"])
+    try:
+        time.sleep(1.0)
+        # Ingests while the reader keeps querying: none may fail or wait on a lock.
+        for k in range(1, 5):
+            t0 = time.perf_counter()
+            ingest_and_build([batch(tmp_path / f"b{k}.csv", k * 500, 500)], None, db)
+            assert time.perf_counter() - t0 < 30
+    finally:
+        reader.wait(timeout=60)
+    result = json.loads(out.read_text())
+    assert result["errors"] == []
+    assert len(result["seen"]) > 10
+    complete = {500 * k for k in range(1, 6)}
+    for version, journeys, events, manifest_rows in result["seen"]:
+        # Every answer comes from one complete version: the record table, the cube and the
+        # manifest agree, and the total is a whole number of ingested batches.
+        assert journeys == events == manifest_rows
+        assert journeys in complete, (version, journeys)
+    assert result["seen"][-1][1] in {2000, 2500}
+
+
+def test_failed_build_keeps_serving_previous_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "s.duckdb"
+    ingest_and_build([batch(tmp_path / "b0.csv", 0, 50)], None, db)
+    before = snapshot.current_version(snapshot.snapshot_dir(db))
+    from cxmetrics.model import build as build_module
+
+    def broken(con):
+        raise RuntimeError("model step failed")
+
+    monkeypatch.setattr(build_module, "STEPS", [("broken", broken)])
+    with pytest.raises(RuntimeError):
+        ingest_and_build([batch(tmp_path / "b1.csv", 50, 50)], None, db)
+    assert snapshot.current_version(snapshot.snapshot_dir(db)) == before
+    src = snapshot.open_snapshot(db)
+    assert [r["n"] for r in kpi_table(src, ["journey_completion"])] == [50]
+    manifest = json.loads((snapshot.snapshot_dir(db) / before / "manifest.json").read_text())
+    assert manifest["rows"]["rec_journey"] == 50
+
+
+def test_cli_refuses_a_stale_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cxmetrics.errors import UserError
+    from cxmetrics.ingest import ingest
+
+    db = tmp_path / "s.duckdb"
+    ingest_and_build([batch(tmp_path / "b0.csv", 0, 5)], None, db)
+    ingest([batch(tmp_path / "b1.csv", 5, 5)], db_path=db)  # data without a model build
+    with pytest.raises(UserError, match="cxm build"):
+        snapshot.open_database_source(db)
