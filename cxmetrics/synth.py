@@ -120,7 +120,13 @@ _REGION_P = np.array([0.22, 0.19, 0.18, 0.12, 0.07, 0.07, 0.06, 0.05, 0.04])
 OUTAGE_REGION = "Andalucía"
 OUTAGE_DAYS = 4
 
-PLANS: tuple[str, ...] = ("fiber_300mb", "fiber_1gb", "mobile_basic", "mobile_pro", "convergent_plus")
+PLANS: tuple[str, ...] = (
+    "fiber_300mb",
+    "fiber_1gb",
+    "mobile_basic",
+    "mobile_pro",
+    "convergent_plus",
+)
 _HAS_LINE = np.array([False, False, True, True, True])  # mobile line -> network_id
 _PLAN_P = np.array(  # rows: low, mid, high, business
     [
@@ -135,17 +141,36 @@ _TIER_P = np.array([[0.40, 0.40, 0.20], [0.20, 0.40, 0.40]])  # consumer, busine
 # Journey steps, login wall (login happens between step wall-1 and step wall) and the
 # chance of logging in there (1 = mandatory), and step-to-step continuation chances.
 _STEPS: dict[str, tuple[str, ...]] = {
-    "device_upgrade": ("landing", "device_catalog", "device_detail", "plan_compare", "checkout", "confirm"),
+    "device_upgrade": (
+        "landing",
+        "device_catalog",
+        "device_detail",
+        "plan_compare",
+        "checkout",
+        "confirm",
+    ),
     "contract_termination": ("landing", "contract_info", "retention_offer", "form", "confirm"),
     "fiber_availability": ("landing", "coverage_check", "plan_compare", "form", "confirm"),
     "outage_check": ("landing", "status_map", "incident_detail"),
     "billing": ("landing", "invoice_list", "invoice_detail", "payment", "confirm"),
     "plan_change": ("landing", "plan_compare", "plan_detail", "checkout", "form", "confirm"),
 }
-_WALL = {"device_upgrade": 3, "contract_termination": 2, "fiber_availability": 3,
-         "outage_check": 1, "billing": 1, "plan_change": 2}
-_LOGIN_P = {"device_upgrade": 1.0, "contract_termination": 1.0, "fiber_availability": 0.5,
-            "outage_check": 0.25, "billing": 1.0, "plan_change": 1.0}
+_WALL = {
+    "device_upgrade": 3,
+    "contract_termination": 2,
+    "fiber_availability": 3,
+    "outage_check": 1,
+    "billing": 1,
+    "plan_change": 2,
+}
+_LOGIN_P = {
+    "device_upgrade": 1.0,
+    "contract_termination": 1.0,
+    "fiber_availability": 0.5,
+    "outage_check": 0.25,
+    "billing": 1.0,
+    "plan_change": 1.0,
+}
 _CONT = {
     "device_upgrade": (0.80, 0.75, 0.72, 0.70, 0.85),
     "contract_termination": (0.85, 0.75, 0.72, 0.85),
@@ -182,13 +207,33 @@ def _p(names: tuple[str, ...], weights: dict[str, float]) -> np.ndarray:
     return p / p.sum()
 
 
-_JT_CUSTOMER_P = _p(JOURNEY_TYPES, {"billing": 0.27, "device_upgrade": 0.19, "plan_change": 0.17,
-                                    "fiber_availability": 0.10, "outage_check": 0.15,
-                                    "contract_termination": 0.12})
-_JT_PROSPECT_P = _p(JOURNEY_TYPES, {"fiber_availability": 0.5, "plan_change": 0.25, "device_upgrade": 0.25})
-_INTENT_P = _p(INTENTS, {"device_upgrade": 0.08, "contract_termination": 0.05, "fiber_availability": 0.05,
-                         "outage_check": 0.06, "billing": 0.24, "plan_change": 0.10,
-                         "technical_support": 0.30, "other": 0.12})
+_JT_CUSTOMER_P = _p(
+    JOURNEY_TYPES,
+    {
+        "billing": 0.27,
+        "device_upgrade": 0.19,
+        "plan_change": 0.17,
+        "fiber_availability": 0.10,
+        "outage_check": 0.15,
+        "contract_termination": 0.12,
+    },
+)
+_JT_PROSPECT_P = _p(
+    JOURNEY_TYPES, {"fiber_availability": 0.5, "plan_change": 0.25, "device_upgrade": 0.25}
+)
+_INTENT_P = _p(
+    INTENTS,
+    {
+        "device_upgrade": 0.08,
+        "contract_termination": 0.05,
+        "fiber_availability": 0.05,
+        "outage_check": 0.06,
+        "billing": 0.24,
+        "plan_change": 0.10,
+        "technical_support": 0.30,
+        "other": 0.12,
+    },
+)
 
 # Service channels, in this order in the tables below.
 _SVC = np.array([CHATBOT, IVR, VOICE, WHATSAPP, EMAIL, STORE])
@@ -220,10 +265,24 @@ def _by_channel(values: dict[int, float]) -> np.ndarray:
 
 
 _HANDOFF_P = _by_channel({CHATBOT: 0.42, IVR: 0.50, WHATSAPP: 0.15})
-_UNRESOLVED_P = _by_channel({CHATBOT: 0.30, IVR: 0.24, VOICE: 0.14, WHATSAPP: 0.17, EMAIL: 0.28, STORE: 0.11})
-_RESPOND_P = _by_channel({CHATBOT: 0.28, IVR: 0.30, VOICE: 0.33, WHATSAPP: 0.33, EMAIL: 0.25, STORE: 0.30})
-_CH_Q = _by_channel({CHATBOT: -0.15, IVR: -0.25, VOICE: 0.15, WHATSAPP: 0.15, EMAIL: -0.10, STORE: 0.25,
-                     WEB: 0.0, APP: 0.10})
+_UNRESOLVED_P = _by_channel(
+    {CHATBOT: 0.30, IVR: 0.24, VOICE: 0.14, WHATSAPP: 0.17, EMAIL: 0.28, STORE: 0.11}
+)
+_RESPOND_P = _by_channel(
+    {CHATBOT: 0.28, IVR: 0.30, VOICE: 0.33, WHATSAPP: 0.33, EMAIL: 0.25, STORE: 0.30}
+)
+_CH_Q = _by_channel(
+    {
+        CHATBOT: -0.15,
+        IVR: -0.25,
+        VOICE: 0.15,
+        WHATSAPP: 0.15,
+        EMAIL: -0.10,
+        STORE: 0.25,
+        WEB: 0.0,
+        APP: 0.10,
+    }
+)
 _INTENT_UNRES = np.zeros(len(INTENTS))
 _INTENT_UNRES[_IN["technical_support"]] = 0.08
 _INTENT_UNRES[_IN["outage_check"]] = 0.05
@@ -237,6 +296,7 @@ _JT_Q[_JT["contract_termination"]] = -0.35
 _JT_Q[_JT["outage_check"]] = -0.25
 _JT_Q[_JT["billing"]] = -0.05
 
+# fmt: off
 # Hour-of-day profiles (UTC; Spain is UTC+1/+2).
 _H_DIGITAL = np.array([1.2, 0.7, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 3.8, 4.5, 4.8, 5.4,
                        5.6, 5.0, 4.6, 4.6, 4.8, 5.4, 6.4, 7.2, 7.4, 6.0, 4.0, 2.2])
@@ -244,6 +304,7 @@ _H_SERVICE = np.array([0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.4, 3.0, 6.0, 7.2, 7.4
                        6.6, 5.8, 6.0, 6.6, 6.8, 6.4, 5.4, 3.8, 1.4, 0.6, 0.3, 0.2])
 _H_CHAT = np.array([1.0, 0.6, 0.3, 0.2, 0.2, 0.4, 1.0, 2.8, 4.6, 5.6, 5.8, 5.8,
                     5.4, 5.0, 5.0, 5.2, 5.4, 5.6, 5.8, 5.8, 5.2, 4.2, 2.8, 1.8])
+# fmt: on
 
 # Verbatims: (sentiment, context) -> texts. Contexts of negative comments: 0 generic,
 # 1 abandoned handoff, 2 outage, 3 repeat contact, 4 digital journey.
@@ -310,18 +371,35 @@ _CTX_GENERIC, _CTX_HANDOFF, _CTX_OUTAGE, _CTX_REPEAT, _CTX_DIGITAL = range(5)
 
 # Internal event columns: numeric codes, -1 = missing.
 _COLS: dict[str, type] = {
-    "ts": np.int64, "et": np.int8, "ch": np.int8, "anon": np.int64, "net": np.int64,
-    "cust": np.int64, "jid": np.int64, "jt": np.int8, "intent": np.int8, "cid": np.int64,
-    "step": np.int16, "st": np.int8, "score": np.int16, "verb": np.int16,
+    "ts": np.int64,
+    "et": np.int8,
+    "ch": np.int8,
+    "anon": np.int64,
+    "net": np.int64,
+    "cust": np.int64,
+    "jid": np.int64,
+    "jt": np.int8,
+    "intent": np.int8,
+    "cid": np.int64,
+    "step": np.int16,
+    "st": np.int8,
+    "score": np.int16,
+    "verb": np.int16,
 }
-_FRESH_BASE = 1 << 40  # anonymous-id numbers of one-off cookies (customer cookies: 4 * index + slot)
+_FRESH_BASE = (
+    1 << 40
+)  # anonymous-id numbers of one-off cookies (customer cookies: 4 * index + slot)
 
 
 def _part(n: int, **cols) -> dict[str, np.ndarray]:
     out = {}
     for name, dtype in _COLS.items():
         v = cols.get(name, -1)
-        out[name] = np.broadcast_to(np.asarray(v, dtype=dtype), (n,)) if np.ndim(v) == 0 else np.asarray(v, dtype)
+        out[name] = (
+            np.broadcast_to(np.asarray(v, dtype=dtype), (n,))
+            if np.ndim(v) == 0
+            else np.asarray(v, dtype)
+        )
     return out
 
 
@@ -378,12 +456,16 @@ class _World:
         # activity window: new customers sign up during the period; churners leave
         new = rng.random(n) < 0.04
         signup_day = rng.integers(0, max(days - 1, 1), n)
-        self.active_from = np.where(new, self.t0 + signup_day * _DAY + rng.integers(8, 20, n) * 3600, self.t0)
+        self.active_from = np.where(
+            new, self.t0 + signup_day * _DAY + rng.integers(8, 20, n) * 3600, self.t0
+        )
         old_days = rng.integers(30, 3650, n)
         self.signup = np.where(new, signup_day, -old_days)  # day offset from start
 
         region_out = self.region == REGIONS.index(OUTAGE_REGION)
-        p_churn = 0.022 * np.array([1.35, 1.0, 0.7])[self.tier] * np.where(self.segment == 1, 0.8, 1.0)
+        p_churn = (
+            0.022 * np.array([1.35, 1.0, 0.7])[self.tier] * np.where(self.segment == 1, 0.8, 1.0)
+        )
         p_churn = p_churn * np.where(region_out, 1.5, 1.0)
         churn = (rng.random(n) < p_churn) & ~new
         lo = self.t0 + min(7, days // 4) * _DAY
@@ -396,9 +478,16 @@ class _World:
 
         # behaviour
         dig = np.exp(rng.normal(-0.28, 0.75, n))
-        self.dig_rate = 0.07 * dig * np.where(self.app_user, 1.15, 1.0) * np.where(self.segment == 1, 0.75, 1.0)
+        self.dig_rate = (
+            0.07 * dig * np.where(self.app_user, 1.15, 1.0) * np.where(self.segment == 1, 0.75, 1.0)
+        )
         cont = np.exp(rng.normal(-0.125, 0.5, n))
-        self.contact_rate = 0.019 * cont * np.array([0.85, 1.0, 1.3])[self.tier] * np.where(self.segment == 1, 1.2, 1.0)
+        self.contact_rate = (
+            0.019
+            * cont
+            * np.array([0.85, 1.0, 1.3])[self.tier]
+            * np.where(self.segment == 1, 1.2, 1.0)
+        )
         self.nps_mood = rng.normal(0, 0.4, n) + np.array([-0.1, 0.0, 0.1])[self.tier]
 
         # cookies: slot 0 = app device, 1-2 = web cookies; canonical number 4*i + slot.
@@ -410,7 +499,12 @@ class _World:
 
         # chunks aligned on households (shared cookies never cross a chunk)
         starts = np.flatnonzero(first_member)
-        cuts = starts[np.minimum(np.searchsorted(starts, np.arange(_CHUNK_CUSTOMERS, n, _CHUNK_CUSTOMERS)), len(starts) - 1)]
+        cuts = starts[
+            np.minimum(
+                np.searchsorted(starts, np.arange(_CHUNK_CUSTOMERS, n, _CHUNK_CUSTOMERS)),
+                len(starts) - 1,
+            )
+        ]
         bounds = sorted(set([0, *cuts.tolist(), n]))
         self.chunks = list(zip(bounds[:-1], bounds[1:], strict=True))
 
@@ -489,13 +583,24 @@ def _surveys(rng, *, ts, ch, cust, anon, jid, cid, q, ctx, type_p) -> list[dict]
         has_verb = rng.random(k) < 0.30
         verb = _VERB_OFF[group] + (rng.random(k) * _VERB_LEN[group]).astype(np.int64)
         parts.append(
-            _part(k, ts=ts[m] + st * rng.integers(5, 40, k), et=SURVEY, ch=ch[m], cust=cust[m], anon=anon[m],
-                  jid=jid[m], cid=cid[m], st=st, score=score, verb=np.where(has_verb, verb, -1))
+            _part(
+                k,
+                ts=ts[m] + st * rng.integers(5, 40, k),
+                et=SURVEY,
+                ch=ch[m],
+                cust=cust[m],
+                anon=anon[m],
+                jid=jid[m],
+                cid=cid[m],
+                st=st,
+                score=score,
+                verb=np.where(has_verb, verb, -1),
+            )
         )
     return parts
 
 
-def _journeys(world: _World, lo: int, hi: int, rng: np.random.Generator, ctr: _Counters) -> tuple[list, dict]:
+def _journeys(world: _World, lo: int, hi: int, rng: np.random.Generator, ctr: _Counters) -> list:
     w = world
     m = hi - lo
     idx = np.arange(lo, hi)
@@ -516,7 +621,9 @@ def _journeys(world: _World, lo: int, hi: int, rng: np.random.Generator, ctr: _C
     jt_b = np.full(len(own_b), _JT["outage_check"])
 
     ch_idx = idx[w.churn[idx] & (rng.random(m) < 0.7)]
-    start_c = w.active_to[ch_idx] - (3 * _DAY + rng.random(len(ch_idx)) * 27 * _DAY).astype(np.int64)
+    start_c = w.active_to[ch_idx] - (3 * _DAY + rng.random(len(ch_idx)) * 27 * _DAY).astype(
+        np.int64
+    )
     own_c = ch_idx
     jt_c = np.full(len(own_c), _JT["contract_termination"])
 
@@ -564,7 +671,9 @@ def _journeys(world: _World, lo: int, hi: int, rng: np.random.Generator, ctr: _C
     reach = np.cumprod(S_base, axis=1)
     reach_wall = reach[np.arange(n_all), wall - 1].astype(bool)
     gaps = (np.exp(rng.normal(np.log(45), 0.7, (n_all, _MAXL))) + 5).astype(np.int64)
-    pv_ts = start_all[:, None] + np.concatenate([np.zeros((n_all, 1), np.int64), np.cumsum(gaps[:, :-1], 1)], 1)
+    pv_ts = start_all[:, None] + np.concatenate(
+        [np.zeros((n_all, 1), np.int64), np.cumsum(gaps[:, :-1], 1)], 1
+    )
     r = np.arange(n_all)
     login = (own_all >= 0) & ~auth_all & reach_wall & (rng.random(n_all) < _LOGIN_P_TAB[jt_all])
     login_ts = pv_ts[r, wall - 1] + (gaps[r, wall - 1] * 0.6).astype(np.int64)
@@ -602,7 +711,6 @@ def _journeys(world: _World, lo: int, hi: int, rng: np.random.Generator, ctr: _C
     npv = 1 + np.cumprod(S, axis=1).sum(1)
     done = (npv == L) & (rng.random(n_all) < np.where(rec, _REC_GOAL_P, _GOAL_P))
     last_ts = pv_ts[r, npv - 1]
-    login &= npv > wall  # (always true when reach_wall; kept for clarity)
     cust_all = np.where(own_all >= 0, own_all, -1)
     delayed = (rng.random(n_all) < 0.12) & (npv >= 2)
 
@@ -613,26 +721,75 @@ def _journeys(world: _World, lo: int, hi: int, rng: np.random.Generator, ctr: _C
     pos = np.arange(len(rep)) - first[rep]
     with_cust = auth_all[rep] | (login[rep] & (pos >= wall[rep]))
     typed = np.where(delayed[rep], pos == 1, pos == 0)
-    parts.append(_part(len(rep), ts=pv_ts[rep, pos], et=PAGE_VIEW, ch=ch_all[rep], anon=anon_all[rep],
-                       net=net_all[rep], cust=np.where(with_cust, cust_all[rep], -1), jid=jid[rep],
-                       jt=np.where(typed, jt_all[rep], -1), step=_STEP_TAB[jt_all[rep], pos]))
+    parts.append(
+        _part(
+            len(rep),
+            ts=pv_ts[rep, pos],
+            et=PAGE_VIEW,
+            ch=ch_all[rep],
+            anon=anon_all[rep],
+            net=net_all[rep],
+            cust=np.where(with_cust, cust_all[rep], -1),
+            jid=jid[rep],
+            jt=np.where(typed, jt_all[rep], -1),
+            step=_STEP_TAB[jt_all[rep], pos],
+        )
+    )
     # logins
     s = np.flatnonzero(login)
-    parts.append(_part(len(s), ts=login_ts[s], et=LOGIN, ch=ch_all[s], anon=anon_all[s], net=net_all[s],
-                       cust=cust_all[s], jid=jid[s]))
+    parts.append(
+        _part(
+            len(s),
+            ts=login_ts[s],
+            et=LOGIN,
+            ch=ch_all[s],
+            anon=anon_all[s],
+            net=net_all[s],
+            cust=cust_all[s],
+            jid=jid[s],
+        )
+    )
     # identify at the start of a journey (same ts as its first page view)
     s = np.flatnonzero(ident0_all)
-    parts.append(_part(len(s), ts=start_all[s], et=IDENTIFY, ch=ch_all[s], net=net_all[s], cust=cust_all[s],
-                       jid=jid[s]))
+    parts.append(
+        _part(
+            len(s),
+            ts=start_all[s],
+            et=IDENTIFY,
+            ch=ch_all[s],
+            net=net_all[s],
+            cust=cust_all[s],
+            jid=jid[s],
+        )
+    )
     # standalone identify
-    parts.append(_part(len(idl), ts=id_ts, et=IDENTIFY, ch=np.where(id_app, APP, WEB), net=idl, anon=id_anon,
-                       cust=idl))
+    parts.append(
+        _part(
+            len(idl),
+            ts=id_ts,
+            et=IDENTIFY,
+            ch=np.where(id_app, APP, WEB),
+            net=idl,
+            anon=id_anon,
+            cust=idl,
+        )
+    )
     # goals
     s = np.flatnonzero(done)
     goal_ts = last_ts[s] + rng.integers(3, 40, len(s))
     known = auth_all | login
-    parts.append(_part(len(s), ts=goal_ts, et=GOAL, ch=ch_all[s], anon=anon_all[s], net=net_all[s],
-                       cust=np.where(known[s], cust_all[s], -1), jid=jid[s]))
+    parts.append(
+        _part(
+            len(s),
+            ts=goal_ts,
+            et=GOAL,
+            ch=ch_all[s],
+            anon=anon_all[s],
+            net=net_all[s],
+            cust=np.where(known[s], cust_all[s], -1),
+            jid=jid[s],
+        )
+    )
 
     # journey surveys (in-page intercept or e-mail); one identifier only (no new links)
     p_surv = np.where(done, 0.10, 0.05)
@@ -641,19 +798,33 @@ def _journeys(world: _World, lo: int, hi: int, rng: np.random.Generator, ctr: _C
     s = np.flatnonzero(sv)
     by_email = identifiable[s] & (rng.random(len(s)) < 0.3)
     end_ts = last_ts[s] + 40 * done[s]
-    sts = end_ts + np.where(by_email, rng.integers(3600, 2 * _DAY, len(s)), rng.integers(20, 600, len(s)))
+    sts = end_ts + np.where(
+        by_email, rng.integers(3600, 2 * _DAY, len(s)), rng.integers(20, 600, len(s))
+    )
     outage = w.in_outage(own_all[s], start_all[s], after_days=7)
-    q = (np.where(done[s], 0.3, -0.3) + 0.12 * rec[s] + _JT_Q[jt_all[s]] + _CH_Q[ch_all[s]]
-         - 0.7 * outage + np.where(own_all[s] >= 0, w.nps_mood[np.maximum(own_all[s], 0)], 0.0))
+    q = (
+        np.where(done[s], 0.3, -0.3)
+        + 0.12 * rec[s]
+        + _JT_Q[jt_all[s]]
+        + _CH_Q[ch_all[s]]
+        - 0.7 * outage
+        + np.where(own_all[s] >= 0, w.nps_mood[np.maximum(own_all[s], 0)], 0.0)
+    )
     ctx = np.where(outage, _CTX_OUTAGE, _CTX_DIGITAL)
-    parts += _surveys(rng, ts=sts, ch=np.where(by_email, EMAIL, ch_all[s]),
-                      cust=np.where(identifiable[s], cust_all[s], -1),
-                      anon=np.where(identifiable[s], -1, anon_all[s]), jid=jid[s], cid=np.full(len(s), -1),
-                      q=q, ctx=ctx, type_p=(0.7, 0.4, 0.55))
+    parts += _surveys(
+        rng,
+        ts=sts,
+        ch=np.where(by_email, EMAIL, ch_all[s]),
+        cust=np.where(identifiable[s], cust_all[s], -1),
+        anon=np.where(identifiable[s], -1, anon_all[s]),
+        jid=jid[s],
+        cid=np.full(len(s), -1),
+        q=q,
+        ctx=ctx,
+        type_p=(0.7, 0.4, 0.55),
+    )
 
-    stats = {"journeys": n_all, "recognized": int(rec.sum()), "completed": int(done.sum()),
-             "rec_completed": int((rec & done).sum())}
-    return parts, stats
+    return parts
 
 
 def _contacts(world: _World, lo: int, hi: int, rng: np.random.Generator, ctr: _Counters) -> list:
@@ -671,14 +842,20 @@ def _contacts(world: _World, lo: int, hi: int, rng: np.random.Generator, ctr: _C
     # outage contacts
     n_o = rng.poisson(np.where(reg, 0.07 * OUTAGE_DAYS, 0.0))
     own_o = np.repeat(idx, n_o)
-    day_o = np.minimum(w.outage_day + rng.choice(OUTAGE_DAYS, size=len(own_o), p=[0.4, 0.3, 0.2, 0.1]), w.days - 1)
-    svc_o = _cat(rng, np.array([[0.15, 0.45, 0.15, 0.10, 0.05, 0.10]]), np.zeros(len(own_o), np.int64))
+    day_o = np.minimum(
+        w.outage_day + rng.choice(OUTAGE_DAYS, size=len(own_o), p=[0.4, 0.3, 0.2, 0.1]), w.days - 1
+    )
+    svc_o = _cat(
+        rng, np.array([[0.15, 0.45, 0.15, 0.10, 0.05, 0.10]]), np.zeros(len(own_o), np.int64)
+    )
     int_o = np.where(rng.random(len(own_o)) < 0.55, _IN["technical_support"], _IN["outage_check"])
     # churners asking to leave
     own_c = idx[w.churn[idx] & (rng.random(m) < 0.35)]
     lead = (1 * _DAY + rng.random(len(own_c)) * 19 * _DAY).astype(np.int64)
     t_c = w.active_to[own_c] - lead
-    svc_c = _cat(rng, np.array([[0.15, 0.0, 0.40, 0.15, 0.0, 0.30]]), np.zeros(len(own_c), np.int64))
+    svc_c = _cat(
+        rng, np.array([[0.15, 0.0, 0.40, 0.15, 0.0, 0.30]]), np.zeros(len(own_c), np.int64)
+    )
 
     own = np.concatenate([own_b, own_o])
     svc = np.concatenate([svc_b, svc_o])
@@ -715,38 +892,86 @@ def _contacts(world: _World, lo: int, hi: int, rng: np.random.Generator, ctr: _C
         outage = w.in_outage(own, ts)
         hand = rng.random(n) < _HANDOFF_P[ch]
         frac = np.clip((ts - w.trend_lo) / max(w.t_end - w.trend_lo, 1), 0.0, 1.0)
-        p_ab = np.select([ch == CHATBOT, ch == IVR, ch == WHATSAPP],
-                         [0.12 + 0.26 * frac, 0.14 + 0.25 * outage, np.full(n, 0.10)], 0.0)
+        p_ab = np.select(
+            [ch == CHATBOT, ch == IVR, ch == WHATSAPP],
+            [0.12 + 0.26 * frac, 0.14 + 0.25 * outage, np.full(n, 0.10)],
+            0.0,
+        )
         aband = hand & (rng.random(n) < p_ab)
-        outage_issue = outage & ((intent == _IN["technical_support"]) | (intent == _IN["outage_check"]))
-        p_unres = (_UNRESOLVED_P[ch] + _INTENT_UNRES[intent] + 0.35 * aband + 0.25 * outage_issue) * 0.8**gen
+        outage_issue = outage & (
+            (intent == _IN["technical_support"]) | (intent == _IN["outage_check"])
+        )
+        p_unres = (
+            _UNRESOLVED_P[ch] + _INTENT_UNRES[intent] + 0.35 * aband + 0.25 * outage_issue
+        ) * 0.8**gen
         unres = rng.random(n) < p_unres
 
-        parts.append(_part(n, ts=ts, et=CONTACT, ch=ch, cust=cust, anon=anon, cid=cid, intent=intent))
+        parts.append(
+            _part(n, ts=ts, et=CONTACT, ch=ch, cust=cust, anon=anon, cid=cid, intent=intent)
+        )
         s = np.flatnonzero(hand)
         h_ts = ts[s] + rng.integers(60, 300, len(s))
-        parts.append(_part(len(s), ts=h_ts, et=HANDOFF, ch=ch[s], cust=cust[s], anon=anon[s], cid=cid[s]))
+        parts.append(
+            _part(len(s), ts=h_ts, et=HANDOFF, ch=ch[s], cust=cust[s], anon=anon[s], cid=cid[s])
+        )
         conn = hand & ~aband
         s2 = np.flatnonzero(conn)
-        wait = (np.exp(rng.normal(np.log(90), 0.8, len(s2))) * np.where(outage[s2], 4, 1)).astype(np.int64) + 10
+        wait = (np.exp(rng.normal(np.log(90), 0.8, len(s2))) * np.where(outage[s2], 4, 1)).astype(
+            np.int64
+        ) + 10
         a_ts = ts[s2] + 300 + wait
-        a_ch = np.select([ch[s2] == IVR, ch[s2] == CHATBOT], [np.full(len(s2), VOICE),
-                         np.where(rng.random(len(s2)) < 0.15, WHATSAPP, CHATBOT)], ch[s2])
-        parts.append(_part(len(s2), ts=a_ts, et=AGENT, ch=a_ch, cust=cust[s2], anon=anon[s2], cid=cid[s2]))
+        a_ch = np.select(
+            [ch[s2] == IVR, ch[s2] == CHATBOT],
+            [np.full(len(s2), VOICE), np.where(rng.random(len(s2)) < 0.15, WHATSAPP, CHATBOT)],
+            ch[s2],
+        )
+        parts.append(
+            _part(len(s2), ts=a_ts, et=AGENT, ch=a_ch, cust=cust[s2], anon=anon[s2], cid=cid[s2])
+        )
 
         # surveys about this contact
         resp = rng.random(n) < _RESPOND_P[ch] + 0.05 * aband
         s = np.flatnonzero(resp)
-        handle = (np.exp(rng.normal(np.log(480), 0.6, len(s))) + 60).astype(np.int64) + 300 * hand[s]
+        handle = (np.exp(rng.normal(np.log(480), 0.6, len(s))) + 60).astype(np.int64) + 300 * hand[
+            s
+        ]
         by_email = rng.random(len(s)) < np.where(ch[s] == STORE, 0.7, 0.45)
         s_ch = np.where(by_email, EMAIL, np.where(ch[s] == STORE, APP, ch[s]))
-        s_ts = ts[s] + handle + np.where(by_email, rng.integers(1800, 2 * _DAY, len(s)), rng.integers(30, 300, len(s)))
-        q = (_CH_Q[ch[s]] + np.where(unres[s], -0.75, 0.35) - 0.25 * repeat[s] + 0.15 * conn[s] - 1.2 * aband[s]
-             - 0.6 * outage[s] + _INTENT_Q[intent[s]] - 0.1 * (w.tier[own[s]] == 2) + 0.5 * w.nps_mood[own[s]])
-        ctx = np.select([aband[s], outage[s], unres[s] | repeat[s]], [_CTX_HANDOFF, _CTX_OUTAGE, _CTX_REPEAT],
-                        _CTX_GENERIC)
-        parts += _surveys(rng, ts=s_ts, ch=s_ch, cust=cust[s], anon=anon[s], jid=np.full(len(s), -1),
-                          cid=cid[s], q=q, ctx=ctx, type_p=(0.75, 0.85, 0.6))
+        s_ts = (
+            ts[s]
+            + handle
+            + np.where(
+                by_email, rng.integers(1800, 2 * _DAY, len(s)), rng.integers(30, 300, len(s))
+            )
+        )
+        q = (
+            _CH_Q[ch[s]]
+            + np.where(unres[s], -0.75, 0.35)
+            - 0.25 * repeat[s]
+            + 0.15 * conn[s]
+            - 1.2 * aband[s]
+            - 0.6 * outage[s]
+            + _INTENT_Q[intent[s]]
+            - 0.1 * (w.tier[own[s]] == 2)
+            + 0.5 * w.nps_mood[own[s]]
+        )
+        ctx = np.select(
+            [aband[s], outage[s], unres[s] | repeat[s]],
+            [_CTX_HANDOFF, _CTX_OUTAGE, _CTX_REPEAT],
+            _CTX_GENERIC,
+        )
+        parts += _surveys(
+            rng,
+            ts=s_ts,
+            ch=s_ch,
+            cust=cust[s],
+            anon=anon[s],
+            jid=np.full(len(s), -1),
+            cid=cid[s],
+            q=q,
+            ctx=ctx,
+            type_p=(0.75, 0.85, 0.6),
+        )
 
         # repeats: same person and intent within 7 days, often escalated to another channel
         s = np.flatnonzero(unres)
@@ -770,9 +995,18 @@ def _relational_and_churn(world: _World, lo: int, hi: int, rng: np.random.Genera
     ts = w.active_from[s] + (rng.random(len(s)) * span).astype(np.int64)
     outage = w.in_outage(s, ts, after_days=21)
     q = w.nps_mood[s] - 0.6 * outage + 0.1 * (w.segment[s] == 1) + 0.1
-    parts += _surveys(rng, ts=ts, ch=np.full(len(s), EMAIL), cust=s, anon=np.full(len(s), -1),
-                      jid=np.full(len(s), -1), cid=np.full(len(s), -1), q=q,
-                      ctx=np.where(outage, _CTX_OUTAGE, _CTX_GENERIC), type_p=(1.0, 0.0, 0.0))
+    parts += _surveys(
+        rng,
+        ts=ts,
+        ch=np.full(len(s), EMAIL),
+        cust=s,
+        anon=np.full(len(s), -1),
+        jid=np.full(len(s), -1),
+        cid=np.full(len(s), -1),
+        q=q,
+        ctx=np.where(outage, _CTX_OUTAGE, _CTX_GENERIC),
+        type_p=(1.0, 0.0, 0.0),
+    )
     # churn
     s = idx[w.churn[idx] & (w.active_to[idx] < w.t_end)]
     ch = np.array([VOICE, STORE, WEB, APP])[rng.choice(4, size=len(s), p=[0.4, 0.25, 0.25, 0.1])]
@@ -780,8 +1014,10 @@ def _relational_and_churn(world: _World, lo: int, hi: int, rng: np.random.Genera
     return parts
 
 
-def _chunk(world: _World, lo: int, hi: int, rng: np.random.Generator, ctr: _Counters) -> dict[str, np.ndarray]:
-    parts, _ = _journeys(world, lo, hi, rng, ctr)
+def _chunk(
+    world: _World, lo: int, hi: int, rng: np.random.Generator, ctr: _Counters
+) -> dict[str, np.ndarray]:
+    parts = _journeys(world, lo, hi, rng, ctr)
     parts += _contacts(world, lo, hi, rng, ctr)
     parts += _relational_and_churn(world, lo, hi, rng)
     cols = {k: np.concatenate([p[k] for p in parts]) for k in _COLS}
@@ -813,8 +1049,9 @@ def _fmt_ids(prefix: bytes, nums: np.ndarray, width: int, base: int = 10) -> pa.
     offsets[1:] = np.cumsum(valid * w, dtype=np.int32)
     nulls = len(nums) - k
     bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
-    return pa.Array.from_buffers(pa.string(), len(nums), [bitmap, pa.py_buffer(offsets), pa.py_buffer(buf)],
-                                 null_count=nulls)
+    return pa.Array.from_buffers(
+        pa.string(), len(nums), [bitmap, pa.py_buffer(offsets), pa.py_buffer(buf)], null_count=nulls
+    )
 
 
 def _fmt_vocab(vocab: tuple[str, ...], codes: np.ndarray) -> pa.Array:
@@ -844,7 +1081,9 @@ def _to_table(cols: dict[str, np.ndarray], first_event: int, ts_text: bool) -> p
         "event_type": _fmt_vocab(EVENT_TYPES, cols["et"]),
         "channel": _fmt_vocab(CHANNELS, cols["ch"]),
         "anonymous_id": _fmt_ids(b"ck-", _scramble_anon(cols["anon"]), 12, 16),
-        "network_id": _fmt_ids(b"tel-346", np.where(net >= 0, (net * 7919 + 1_234_567) % 100_000_000, -1), 8),
+        "network_id": _fmt_ids(
+            b"tel-346", np.where(net >= 0, (net * 7919 + 1_234_567) % 100_000_000, -1), 8
+        ),
         "customer_id": _fmt_ids(b"C", np.where(cols["cust"] >= 0, cols["cust"] + 1, -1), 7),
         "journey_id": _fmt_ids(b"jrn-", cols["jid"], 9),
         "journey_type": _fmt_vocab(JOURNEY_TYPES, cols["jt"]),
@@ -881,8 +1120,11 @@ class _Writer:
             self._pq.write_table(table)
         elif self.fmt == "csv":
             if self._csv is None:
-                self._csv = pacsv.CSVWriter(self.path, table.schema,
-                                            write_options=pacsv.WriteOptions(quoting_style="needed"))
+                self._csv = pacsv.CSVWriter(
+                    self.path,
+                    table.schema,
+                    write_options=pacsv.WriteOptions(quoting_style="needed"),
+                )
             self._csv.write_table(table)
         elif table.num_rows:
             # DuckDB's JSON writer is ~7x faster than pandas; one object per line, in order.
@@ -901,8 +1143,9 @@ class _Writer:
             self._pq.close()
         elif self.fmt == "csv":
             if self._csv is None:
-                self._csv = pacsv.CSVWriter(self.path, schema,
-                                            write_options=pacsv.WriteOptions(quoting_style="needed"))
+                self._csv = pacsv.CSVWriter(
+                    self.path, schema, write_options=pacsv.WriteOptions(quoting_style="needed")
+                )
             self._csv.close()
         else:
             self._fh.close()
@@ -940,8 +1183,11 @@ def generate(
 
     world = _World(seed, customers, days, start)
     customers_path = out_dir / "customers.csv"
-    pacsv.write_csv(world.customers_table(), customers_path,
-                    write_options=pacsv.WriteOptions(quoting_style="needed"))
+    pacsv.write_csv(
+        world.customers_table(),
+        customers_path,
+        write_options=pacsv.WriteOptions(quoting_style="needed"),
+    )
 
     events_path = out_dir / _EXT[fmt]
     writer = _Writer(events_path, fmt)
@@ -959,15 +1205,25 @@ def generate(
     writer.close(schema)
 
     dirty_path = write_dirty_events(out_dir / "dirty_events.csv", end=end)
-    return GenerateResult(events_path=events_path, customers_path=customers_path, dirty_path=dirty_path,
-                          n_events=ctr.event, n_customers=customers)
+    return GenerateResult(
+        events_path=events_path,
+        customers_path=customers_path,
+        dirty_path=dirty_path,
+        n_events=ctr.event,
+        n_customers=customers,
+    )
 
 
 # --------------------------------------------------------------------------- dirty file
 
 # Counts for dirty_events.csv, by hand (see _dirty_rows): valid = loaded + duplicates,
 # rows_read = valid + quarantined.
-DIRTY_EXPECTED: dict[str, int] = {"rows_read": 44, "valid": 19, "quarantined": 25, "duplicates_within_file": 1}
+DIRTY_EXPECTED: dict[str, int] = {
+    "rows_read": 44,
+    "valid": 19,
+    "quarantined": 25,
+    "duplicates_within_file": 1,
+}
 
 
 def _dirty_rows(end: date) -> list[dict[str, str]]:
@@ -981,6 +1237,7 @@ def _dirty_rows(end: date) -> list[dict[str, str]]:
         return {c: kw.get(c, "") for c in EVENT_COLUMNS}
 
     jr, ck, cu, ct = "jrn-dirty-01", "ck-dirty-000001", "C0000001", "ct-dirty-01"
+    # fmt: off
     rows = [
         # ---- valid rows (19, one of which is a duplicate event_id)
         row(event_id="dirty-001", ts=at("09:00"), event_type="page_view", channel="web", anonymous_id=ck,
@@ -1060,6 +1317,7 @@ def _dirty_rows(end: date) -> list[dict[str, str]]:
             anonymous_id=ck),                                                                      # 43 Q no journey_id
         row(event_id="", ts="yesterday", event_type="contact", channel="fax"),                     # 44 Q many rules at once
     ]
+    # fmt: on
     return rows
 
 

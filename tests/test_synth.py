@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -46,7 +46,9 @@ def medium(tmp_path_factory):
     res = generate(out, fmt="parquet", **MEDIUM)
     con = duckdb.connect()
     con.execute(f"create table e as select * from read_parquet('{res.events_path}')")
-    con.execute(f"create table c as select * from read_csv('{res.customers_path}', all_varchar=true)")
+    con.execute(
+        f"create table c as select * from read_csv('{res.customers_path}', all_varchar=true)"
+    )
     return res, con
 
 
@@ -55,8 +57,11 @@ def medium(tmp_path_factory):
 
 def test_same_args_same_bytes_csv(small_csv, tmp_path):
     again = generate(tmp_path / "again", fmt="csv", **SMALL)
-    for a, b in [(small_csv.events_path, again.events_path), (small_csv.customers_path, again.customers_path),
-                 (small_csv.dirty_path, again.dirty_path)]:
+    for a, b in [
+        (small_csv.events_path, again.events_path),
+        (small_csv.customers_path, again.customers_path),
+        (small_csv.dirty_path, again.dirty_path),
+    ]:
         assert a.read_bytes() == b.read_bytes(), a.name
     assert again.n_events == small_csv.n_events
 
@@ -76,7 +81,9 @@ def test_same_args_same_rows_parquet_and_jsonl(small_csv, tmp_path):
     assert j1.events_path.read_bytes() == j2.events_path.read_bytes()
     # the three formats hold the same rows
     rows_csv = _read_csv_rows(small_csv.events_path)
-    rows_json = [json.loads(line) for line in j1.events_path.read_text(encoding="utf-8").splitlines()]
+    rows_json = [
+        json.loads(line) for line in j1.events_path.read_text(encoding="utf-8").splitlines()
+    ]
     assert len(rows_csv) == len(rows_json) == t1.num_rows == small_csv.n_events
     for rc, rj in zip(rows_csv[:500], rows_json[:500], strict=True):
         assert {k: (v or None) for k, v in rc.items() if k != "score"} == {
@@ -121,7 +128,7 @@ def test_parquet_rows_valid_and_unique(medium):
     res, con = medium
     assert con.execute("select count(*) = count(distinct event_id) from e").fetchone()[0]
     assert con.execute("select count(*) from e").fetchone()[0] == res.n_events
-    sample = con.execute("select * from e using sample 3000 rows (reservoir, 1)").to_arrow_table()
+    sample = con.sql("select * from e using sample 3000 rows (reservoir, 1)").to_arrow_table()
     for row in sample.to_pylist():
         Event(**row)
 
@@ -154,8 +161,10 @@ def test_customers_file(medium):
     assert {c.value_tier.value for c in customers} == {"low", "mid", "high"}
     assert OUTAGE_REGION in {c.region for c in customers}
     # every customer_id in the events is a known customer
-    unknown = con.execute("select count(*) from e where customer_id is not null and customer_id not in "
-                      "(select customer_id from c)").fetchone()[0]
+    unknown = con.execute(
+        "select count(*) from e where customer_id is not null and customer_id not in "
+        "(select customer_id from c)"
+    ).fetchone()[0]
     assert unknown == 0
 
 
@@ -194,25 +203,32 @@ def test_recognition_share_and_uplift(medium):
     assert comp_rec > comp_anon
     # recognized before login: some journeys are recognized without customer_id on their first event
     n_pre = con.execute("""select count(*) from j join e using (journey_id)
-                       where rec and event_type = 'page_view' and customer_id is null""").fetchone()[0]
+                       where rec and event_type = 'page_view' and customer_id is null""").fetchone()[
+        0
+    ]
     assert n_pre > 0
     # a handful of cookies shared by two customers
     shared = con.execute("""select count(*) from (select anonymous_id from e where anonymous_id is not null
-                        and customer_id is not null group by 1 having count(distinct customer_id) > 1)""").fetchone()[0]
+                        and customer_id is not null group by 1 having count(distinct customer_id) > 1)""").fetchone()[
+        0
+    ]
     assert shared >= 1
 
 
 def test_chatbot_handoff_abandonment_worsens(medium):
     _, con = medium
-    end = datetime(2026, 4, 27, tzinfo=timezone.utc)
-    early, late = con.execute("""
+    end = datetime(2026, 4, 27, tzinfo=UTC)
+    early, late = con.execute(
+        """
         with h as (
           select contact_id, min(ts) ts from e where event_type = 'handoff_requested' and channel = 'chatbot'
           group by 1),
         a as (select distinct contact_id from e where event_type = 'agent_connected')
         select avg((a.contact_id is null)::int) filter (where h.ts < ?::timestamptz - interval 42 day),
                avg((a.contact_id is null)::int) filter (where h.ts >= ?::timestamptz - interval 21 day)
-        from h left join a using (contact_id)""", [end, end]).fetchone()
+        from h left join a using (contact_id)""",
+        [end, end],
+    ).fetchone()
     assert 0.06 < early < 0.2
     assert late > early + 0.08
 
@@ -223,16 +239,20 @@ def test_outage_spike_in_region(medium):
     first = MEDIUM["end"] - timedelta(days=MEDIUM["days"] - 1)
     lo = first + timedelta(days=34)
     hi = lo + timedelta(days=4)
-    per_day = con.execute("""
+    per_day = con.execute(
+        """
         select (ts::date >= ? and ts::date < ?) outage, count(distinct ts::date) ndays,
                count(*) filter (where event_type = 'contact' and c.region = ?) contacts,
                count(*) filter (where event_type = 'page_view' and journey_type = 'outage_check') checks
-        from e left join c using (customer_id) group by 1 order by 1""", [lo, hi, OUTAGE_REGION]).fetchall()
+        from e left join c using (customer_id) group by 1 order by 1""",
+        [lo, hi, OUTAGE_REGION],
+    ).fetchall()
     (_, d0, c0, k0), (_, d1, c1, k1) = per_day
     assert c1 / d1 > 3 * c0 / d0
     assert k1 / d1 > 2 * k0 / d0  # all regions: anonymous checks have no region
     # region's NPS drops during and right after the outage
-    nps = con.execute("""
+    nps = con.execute(
+        """
         with s as (
           select s.ts, s.score, coalesce(s.customer_id, k.customer_id) cust
           from e s left join (select contact_id, any_value(customer_id) customer_id from e
@@ -241,31 +261,44 @@ def test_outage_spike_in_region(medium):
         select (ts::date >= ? and ts::date < ?::date + 7) hit,
                100 * (avg((score >= 9)::int) - avg((score <= 6)::int))
         from s join c on c.customer_id = s.cust where c.region = ? group by 1 order by 1""",
-                      [lo, hi, OUTAGE_REGION]).fetchall()
+        [lo, hi, OUTAGE_REGION],
+    ).fetchall()
     assert nps[1][1] < nps[0][1] - 15
 
 
 def test_churn_and_surveys(medium):
     res, con = medium
-    churners = con.execute("select count(distinct customer_id) from e where event_type = 'churn'").fetchone()[0]
+    churners = con.execute(
+        "select count(distinct customer_id) from e where event_type = 'churn'"
+    ).fetchone()[0]
     assert 0.01 * res.n_customers < churners < 0.05 * res.n_customers
     # no activity of a churned customer after their churn (except answers to earlier surveys)
     after = con.execute("""select count(*) from e x join (select customer_id, ts cts from e where event_type = 'churn')
-                       using (customer_id) where x.ts > cts and x.event_type in ('contact', 'login', 'identify')""").fetchone()[0]
+                       using (customer_id) where x.ts > cts and x.event_type in ('contact', 'login', 'identify')""").fetchone()[
+        0
+    ]
     assert after == 0
-    ranges = dict(con.execute("select survey_type, min(score) || '-' || max(score) from e "
-                          "where event_type = 'survey_response' group by 1").fetchall())
+    ranges = dict(
+        con.execute(
+            "select survey_type, min(score) || '-' || max(score) from e "
+            "where event_type = 'survey_response' group by 1"
+        ).fetchall()
+    )
     assert ranges == {"nps": "0-10", "csat": "1-5", "ces": "1-7"}
-    share = con.execute("select avg((verbatim is not null)::int) from e where event_type = 'survey_response'").fetchone()[0]
+    share = con.execute(
+        "select avg((verbatim is not null)::int) from e where event_type = 'survey_response'"
+    ).fetchone()[0]
     assert 0.2 < share < 0.4
     # scores follow the experience: repeated contacts rate lower than one-and-done ones
-    by = dict(con.execute("""
+    by = dict(
+        con.execute("""
         with k as (select contact_id, customer_id, intent, ts from e where event_type = 'contact'
                    and customer_id is not null),
         r as (select a.contact_id, exists(select 1 from k b where b.customer_id = a.customer_id
               and b.intent = a.intent and b.ts > a.ts and b.ts <= a.ts + interval 7 day) repeated from k a)
         select repeated, avg(score) from e join r using (contact_id)
-        where event_type = 'survey_response' and survey_type = 'csat' group by 1""").fetchall())
+        where event_type = 'survey_response' and survey_type = 'csat' group by 1""").fetchall()
+    )
     assert by[True] < by[False] - 0.3
 
 
@@ -291,15 +324,30 @@ def test_dirty_file_counts(small_csv):
     assert len(rows) - valid == DIRTY_EXPECTED["quarantined"]
     assert dups == DIRTY_EXPECTED["duplicates_within_file"]
     raw = small_csv.dirty_path.read_text(encoding="utf-8")
-    for bad in ("2026-02-30T10:00:00", "03/02/2026 10:00", ",2026-02-03,", ",Web,", ",fax,", ",4.5,", ",9.0,",
-                ",11,", "nsp"):
+    for bad in (
+        "2026-02-30T10:00:00",
+        "03/02/2026 10:00",
+        ",2026-02-03,",
+        ",Web,",
+        ",fax,",
+        ",4.5,",
+        ",9.0,",
+        ",11,",
+        "nsp",
+    ):
         assert bad in raw, bad
 
 
 def test_progress_and_result(tmp_path):
     calls = []
-    res = generate(tmp_path, customers=50, days=3, end=date(2026, 1, 31), fmt="csv",
-                   progress=lambda done, total: calls.append((done, total)))
+    res = generate(
+        tmp_path,
+        customers=50,
+        days=3,
+        end=date(2026, 1, 31),
+        fmt="csv",
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert calls and calls[-1] == (50, 50)
     assert res.events_path.name == "events.csv" and res.events_path.exists()
     assert res.customers_path.name == "customers.csv" and res.dirty_path.name == "dirty_events.csv"

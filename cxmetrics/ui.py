@@ -1,0 +1,199 @@
+"""Shared Streamlit helpers: language, sidebar, data access, caching, tables and downloads.
+
+Pages stay thin: they read the state kept here, call the library and draw. Nothing in
+this module computes a metric; it only reads, caches, formats and lays out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import PurePath
+from typing import Any, Literal, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from cxmetrics import metrics, snapshot
+from cxmetrics.errors import UserError
+from cxmetrics.i18n import LANGUAGE_NAMES, LANGUAGES, fmt_datetime, fmt_int, fmt_number, fmt_pct, t
+from cxmetrics.metrics import Source
+from cxmetrics.settings import get_settings
+
+LANG_KEY = "lang"  # both the session-state key and the URL query parameter
+_LANG_WIDGET = "_lang_choice"
+CACHE_TTL_SECONDS = 600
+CACHE_MAX_ENTRIES = 256
+# Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
+PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
+Format = Literal["int", "number", "pct", "datetime", "text"]
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- language
+
+
+def current_lang() -> str:
+    """The language of this session (set by ``init_language``; the settings' default before)."""
+    lang = st.session_state.get(LANG_KEY)
+    return lang if lang in LANGUAGES else get_settings().language
+
+
+def init_language() -> str:
+    """Resolve the session language from the URL (``?lang=es``) and session state.
+
+    A valid URL value wins (a shared link opens in its language); an invalid one is
+    ignored with a visible warning and replaced in the URL by the session language.
+    The URL always carries the current language so the view can be shared.
+    """
+    lang = current_lang()
+    asked = st.query_params.get(LANG_KEY)
+    if asked is not None and asked not in LANGUAGES:
+        st.warning(t("warn.bad_lang", lang, value=asked[:20]))
+    elif asked is not None:
+        lang = asked
+    st.session_state[LANG_KEY] = lang
+    if st.query_params.get(LANG_KEY) != lang:
+        st.query_params[LANG_KEY] = lang
+    return lang
+
+
+def _on_language_change() -> None:
+    chosen = st.session_state.get(_LANG_WIDGET)
+    if chosen in LANGUAGES:
+        st.session_state[LANG_KEY] = chosen
+        st.query_params[LANG_KEY] = chosen
+
+
+def language_switch(lang: str) -> None:
+    """The English/Español switch (kept in session state and the URL)."""
+    st.session_state[_LANG_WIDGET] = lang
+    st.radio(
+        t("sidebar.language", lang),
+        LANGUAGES,
+        format_func=LANGUAGE_NAMES.__getitem__,
+        key=_LANG_WIDGET,
+        horizontal=True,
+        on_change=_on_language_change,
+    )
+
+
+def sidebar(lang: str) -> None:
+    """The shared sidebar: language switch and the demo-mode notice with the role."""
+    with st.sidebar:
+        language_switch(lang)
+        role = get_settings().role
+        st.caption(t("sidebar.demo_mode", lang, role=t(f"role.{role}", lang)))
+
+
+# --------------------------------------------------------------------------- data access
+
+
+def get_source() -> Source | None:
+    """The current serving snapshot, or None when none has been published yet."""
+    return snapshot.open_snapshot(get_settings().db_path)
+
+
+def require_source(lang: str) -> Source:
+    """The current snapshot; without one, a friendly message and the page stops here."""
+    try:
+        source = get_source()
+    except UserError as exc:
+        st.error(str(exc))
+        st.stop()
+    if source is None:
+        st.info(t("no_data", lang))
+        st.stop()
+    return source
+
+
+def data_caption(source: Source, lang: str) -> None:
+    """'data to 2026-04-19 23:58 UTC': the data's own "now", from the snapshot."""
+    st.caption(t("data_to", lang, ts=fmt_datetime(source.max_ts, lang)))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def _cached_call(_fn: Callable[..., Any], fn_key: str, _source: Source, version: str, args: tuple) -> Any:
+    return _fn(_source, *args)
+
+
+def cached(fn: Callable[..., T], source: Source, *args: Any) -> T:
+    """``fn(source, *args)`` cached by function, snapshot version and arguments.
+
+    A new snapshot version (each build publishes one, its name carries a nanosecond
+    timestamp) is a new cache key, so cached results never outlive their data.
+    """
+    return _cached_call(fn, f"{fn.__module__}.{fn.__qualname__}", source, source.version, tuple(args))
+
+
+def kpi_table(source: Source) -> list[dict[str, Any]]:
+    """``metrics.kpi_table`` over all data, cached per snapshot version."""
+    return cached(metrics.kpi_table, source)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _formatter(kind: Format, lang: str, decimals: int) -> Callable[[Any], str]:
+    if kind == "int":
+        return lambda x: fmt_int(x, lang)
+    if kind == "number":
+        return lambda x: fmt_number(x, lang, decimals)
+    if kind == "pct":
+        return lambda x: fmt_pct(x, lang, decimals)
+    if kind == "datetime":
+        return lambda x: fmt_datetime(x, lang)
+    return lambda x: "" if x is None else str(x)
+
+
+def file_name(path: str) -> str:
+    """The last part of a stored file path (the full path stays in the CSV)."""
+    return PurePath(str(path)).name
+
+
+def show_table(
+    df: pd.DataFrame,
+    lang: str,
+    *,
+    columns: Mapping[str, str],
+    formats: Mapping[str, Format] | None = None,
+    decimals: Mapping[str, int] | None = None,
+    height: int | Literal["auto"] = "auto",
+    column_widths: Mapping[str, Literal["small", "medium", "large"]] | None = None,
+) -> None:
+    """A read-only table: ``columns`` maps data column -> i18n key of its header (and the
+    order); numbers and dates are formatted in ``lang`` while sorting keeps raw values.
+
+    Cells are rendered as plain text by the data grid (never as Markdown or HTML).
+    """
+    formats = formats or {}
+    decimals = decimals or {}
+    view = df[list(columns)].rename(columns={c: t(k, lang) for c, k in columns.items()})
+    styler = view.style.format(
+        {t(columns[c], lang): _formatter(kind, lang, decimals.get(c, 1)) for c, kind in formats.items()}
+    )
+    config = {t(columns[c], lang): st.column_config.Column(width=w) for c, w in (column_widths or {}).items()}
+    st.dataframe(styler, hide_index=True, height=height, column_config=config or None)
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with the stable machine column names and raw (unformatted) values."""
+    return df.to_csv(index=False).encode("utf-8")
+
+
+def download_csv(data: pd.DataFrame | Callable[[], bytes], file_name: str, key: str, lang: str) -> None:
+    """A CSV download button; ``data`` may be a callable, run only when the user clicks."""
+    st.download_button(
+        t("download_csv", lang),
+        data=csv_bytes(data) if isinstance(data, pd.DataFrame) else data,
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+def plotly_separators(lang: str) -> str:
+    """Plotly's ``separators`` (decimal, thousands) for ``lang``."""
+    return ",." if lang == "es" else ".,"

@@ -1,0 +1,175 @@
+"""Data quality (data owners): ingest log, quarantine by reason, freshness, identity health."""
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from cxmetrics import quality_report as dq
+from cxmetrics import ui
+from cxmetrics.i18n import fmt_datetime, fmt_int, fmt_pct, t
+
+ROWS_PER_PAGE = 20
+STALE_HOURS = 24
+
+lang = ui.current_lang()
+st.title(t("dq.title", lang))
+source = ui.require_source(lang)
+ui.data_caption(source, lang)
+st.caption(t("dq.intro", lang))
+
+# ---------------------------------------------------------------- ingest log
+st.header(t("dq.ingest.header", lang))
+st.caption(t("dq.ingest.caption", lang))
+log = ui.cached(dq.ingest_log, source)
+if log.empty:
+    st.info(t("dq.ingest.empty", lang))
+else:
+    shown = log.assign(file=log["file"].map(ui.file_name))
+    ui.show_table(
+        shown,
+        lang,
+        columns={"ingest_id": "col.ingest_id", "file": "col.file", "kind": "col.kind",
+                 "rows_read": "col.rows_read", "loaded": "col.loaded", "duplicates": "col.duplicates",
+                 "quarantined": "col.quarantined", "finished_at": "col.finished_at",
+                 "seconds": "col.seconds", "sha256": "col.sha256"},
+        formats={"ingest_id": "int", "rows_read": "int", "loaded": "int", "duplicates": "int",
+                 "quarantined": "int", "finished_at": "datetime", "seconds": "number"},
+    )
+ui.download_csv(log, "ingest_log.csv", "dl_ingest_log", lang)
+
+# ---------------------------------------------------------------- quarantine
+st.header(t("dq.quarantine.header", lang))
+n_quarantined = ui.cached(dq.quarantine_count, source, None)
+st.caption(t("dq.quarantine.caption", lang, n=fmt_int(n_quarantined, lang)))
+by_reason = ui.cached(dq.quarantine_by_reason, source)
+if by_reason.empty:
+    st.info(t("dq.quarantine.empty", lang))
+else:
+    chart_col, table_col = st.columns([3, 2], gap="large")
+    with chart_col:
+        ordered = by_reason.sort_values("rows")  # plotly draws horizontal bars bottom-up
+        labels = ordered["reason_code"] + (" (" + ordered["kind"] + ")").where(ordered["kind"] != "event", "")
+        fig = go.Figure(
+            go.Bar(
+                x=ordered["rows"], y=labels, orientation="h", marker_color=ui.PALETTE[0],
+                text=[fmt_int(v, lang) for v in ordered["rows"]], textposition="outside", cliponaxis=False,
+                hovertemplate="%{y}: %{x}<extra></extra>",
+            )
+        )
+        fig.update_layout(
+            title=t("dq.quarantine.chart_title", lang),
+            height=max(260, 90 + 26 * len(ordered)),
+            margin={"l": 10, "r": 40, "t": 50, "b": 40},
+            xaxis_title=t("col.rows", lang),
+            yaxis={"automargin": True},
+            separators=ui.plotly_separators(lang),
+            showlegend=False,
+        )
+        st.plotly_chart(fig, config={"displayModeBar": False})
+    with table_col:
+        ui.show_table(
+            by_reason,
+            lang,
+            columns={"reason_code": "col.reason_code", "kind": "col.kind", "rows": "col.rows",
+                     "share": "col.share"},
+            formats={"rows": "int", "share": "pct"},
+        )
+        ui.download_csv(by_reason, "quarantine_by_reason.csv", "dl_quarantine_by_reason", lang)
+
+    # ------------------------------------------------------------ quarantined rows
+    st.subheader(t("dq.rows.header", lang))
+    st.caption(t("dq.rows.caption", lang))
+    codes = sorted(by_reason["reason_code"].unique())
+    filter_col, page_col = st.columns([3, 1])
+    with filter_col:
+        code = st.selectbox(
+            t("dq.rows.reason_filter", lang), [None, *codes],
+            format_func=lambda c: t("dq.rows.all_reasons", lang) if c is None else c,
+            key="dq_reason", on_change=lambda: st.session_state.update(dq_page=1),
+        )
+    n_rows = n_quarantined if code is None else ui.cached(dq.quarantine_count, source, code)
+    pages = max(1, math.ceil(n_rows / ROWS_PER_PAGE))
+    if st.session_state.get("dq_page", 1) > pages:
+        st.session_state["dq_page"] = 1
+    with page_col:
+        page = st.number_input(t("dq.rows.page", lang), min_value=1, max_value=pages, step=1, key="dq_page")
+    offset = (int(page) - 1) * ROWS_PER_PAGE
+    rows = ui.cached(dq.quarantine_rows, source, code, ROWS_PER_PAGE, offset)
+    st.caption(t("dq.rows.page_of", lang, page=fmt_int(page, lang), pages=fmt_int(pages, lang),
+                 first=fmt_int(offset + 1 if n_rows else 0, lang),
+                 last=fmt_int(min(offset + ROWS_PER_PAGE, n_rows), lang), n=fmt_int(n_rows, lang)))
+    ui.show_table(
+        rows.assign(file=rows["file"].map(ui.file_name)),
+        lang,
+        columns={"file": "col.file", "row_no": "col.row_no", "reason": "col.reason", "raw": "col.raw"},
+        formats={"row_no": "int"},
+        column_widths={"file": "small", "row_no": "small", "reason": "medium", "raw": "large"},
+    )
+
+    def quarantine_csv() -> bytes:
+        # Every row of the chosen reason, generated only when the button is clicked.
+        return ui.csv_bytes(dq.quarantine_rows(source, code, dq.MAX_EXPORT_ROWS, 0))
+
+    ui.download_csv(quarantine_csv, f"quarantine_{code or 'all'}.csv", "dl_quarantine_rows", lang)
+
+# ---------------------------------------------------------------- freshness
+st.header(t("dq.freshness.header", lang))
+st.caption(t("dq.freshness.caption", lang, ts=fmt_datetime(source.max_ts, lang)))
+fresh = ui.cached(dq.freshness, source)
+stale = fresh.loc[fresh["lag_hours"] > STALE_HOURS, "channel"].tolist()
+if stale:
+    st.warning(t("dq.freshness.stale", lang, hours=STALE_HOURS, channels=", ".join(stale)))
+ui.show_table(
+    fresh,
+    lang,
+    columns={"channel": "col.channel", "events": "col.events", "first_ts": "col.first_ts",
+             "last_ts": "col.last_ts", "lag_hours": "col.lag_hours"},
+    formats={"events": "int", "first_ts": "datetime", "last_ts": "datetime", "lag_hours": "number"},
+)
+ui.download_csv(fresh, "freshness.csv", "dl_freshness", lang)
+
+# ---------------------------------------------------------------- identity stitching
+st.header(t("dq.identity.header", lang))
+st.caption(t("dq.identity.caption", lang))
+idn = ui.cached(dq.identity, source)
+tiles = st.columns(5)
+for col, key in zip(
+    tiles,
+    ("events", "linked_share", "events_without_identifier", "events_stitched", "shared_components"),
+    strict=True,
+):
+    value = fmt_pct(idn[key], lang) if key == "linked_share" else fmt_int(idn[key], lang)
+    col.metric(t(f"idn.{key}", lang), value, help=t(f"idn.def.{key}", lang), border=True)
+
+figures = pd.DataFrame(
+    [{"figure": k, "label": t(f"idn.{k}", lang), "value": idn[k], "definition": t(f"idn.def.{k}", lang)}
+     for k in dq.IDENTITY_FIGURES]
+)
+shown_figures = figures.assign(
+    value=[fmt_pct(v, lang) if k == "linked_share" else fmt_int(v, lang)
+           for k, v in zip(figures["figure"], figures["value"], strict=True)]
+)
+ui.show_table(
+    shown_figures,
+    lang,
+    columns={"label": "col.figure", "value": "col.value", "definition": "col.definition"},
+    column_widths={"label": "medium", "value": "small", "definition": "large"},
+)
+ui.download_csv(figures[["figure", "value"]], "identity_health.csv", "dl_identity", lang)
+
+st.subheader(t("dq.shared.header", lang))
+st.caption(t("dq.shared.caption", lang))
+shared = ui.cached(dq.shared_components, source)
+if shared.empty:
+    st.info(t("dq.shared.empty", lang))
+else:
+    ui.show_table(
+        shared,
+        lang,
+        columns={"component": "col.component", "n_owners": "col.n_owners", "owners": "col.owners"},
+        formats={"n_owners": "int"},
+        column_widths={"owners": "large"},
+    )
+ui.download_csv(shared, "shared_components.csv", "dl_shared_components", lang)

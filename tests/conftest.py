@@ -1,0 +1,140 @@
+"""Shared fixtures.
+
+App fixtures (AppTest and Playwright):
+- ``demo_db``: a small generated database (400 customers, 45 days to 2026-03-01, seed 3)
+  plus an ingest of the dirty file, so the quarantine has rows. Built once per session.
+- ``empty_db``: a database path with nothing at it (no snapshot yet).
+- ``app_db_env``: a helper that points the app at a database (``CXM_DB_PATH``) and clears
+  every cache that could hold the previous one.
+- ``browser_type_launch_args`` (pytest-playwright override): Debian's chromium.
+- ``app_server``: ``streamlit run app.py`` on a free port over ``demo_db``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_END = date(2026, 3, 1)
+
+
+# --------------------------------------------------------------------------- app databases
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The path of a small built database with a published snapshot and quarantined rows."""
+    from cxmetrics.pipeline import ingest_and_build
+    from cxmetrics.synth import generate
+
+    root = tmp_path_factory.mktemp("app_demo_db")
+    res = generate(root / "src", seed=3, customers=400, days=45, end=DEMO_END, fmt="parquet")
+    db_path = root / "cxm.duckdb"
+    ingest_and_build([res.events_path], res.customers_path, db_path)
+    ingest_and_build([res.dirty_path], None, db_path)
+    return db_path
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path) -> Path:
+    """A database path with nothing there: the app must say 'no data yet', not crash."""
+    return tmp_path / "nothing_yet" / "cxm.duckdb"
+
+
+def _clear_app_caches() -> None:
+    import streamlit as st
+
+    from cxmetrics import snapshot
+    from cxmetrics.settings import get_settings
+
+    get_settings.cache_clear()
+    snapshot._open.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def app_db_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], Path]]:
+    """Call with a database path to make the in-process app (AppTest) read it."""
+
+    def use(db_path: Path) -> Path:
+        monkeypatch.setenv("CXM_DB_PATH", str(db_path))
+        _clear_app_caches()
+        return db_path
+
+    yield use
+    monkeypatch.delenv("CXM_DB_PATH", raising=False)
+    _clear_app_caches()
+
+
+# --------------------------------------------------------------------------- browser (e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict:
+    """pytest-playwright override: Debian's chromium (Playwright's download is not reachable)."""
+    return {
+        "executable_path": shutil.which("chromium") or "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+        ],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served by a real ``streamlit run`` over ``demo_db``; yields its base URL."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("app_server") / "streamlit.log"
+    env = {**os.environ, "CXM_DB_PATH": str(demo_db), "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+           "--server.headless", "true", "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
