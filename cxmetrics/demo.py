@@ -40,7 +40,9 @@ def ensure_demo(
     res = generate(out, seed=DEMO_SEED, customers=customers, days=days, end=end, fmt="parquet",
                    progress=lambda done, total: log(f"  generating: customers {done:,}/{total:,}"))
     log(f"  generated {res.n_events:,} events; ingesting and building the model")
-    built = ingest_and_build([res.events_path], res.customers_path, db_path, progress=lambda m: log(f"  {m}"))
+    # The small file of bad rows goes in too, so the Data quality page has a quarantine to show.
+    built = ingest_and_build([res.events_path, res.dirty_path], res.customers_path, db_path,
+                             progress=lambda m: log(f"  {m}"))
     r = built.ingest
     log(f"  loaded {r.loaded:,} events ({r.quarantined:,} quarantined); snapshot {built.version}")
     return db_path

@@ -1060,9 +1060,15 @@ def _fmt_vocab(vocab: tuple[str, ...], codes: np.ndarray) -> pa.Array:
 
 
 def _scramble_anon(nums: np.ndarray) -> np.ndarray:
-    """Bijective mixing of anonymous-id numbers into 48 bits (looks like a random cookie)."""
-    v = nums.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x5DEECE66D)
-    v = (v ^ (v >> np.uint64(29))) & np.uint64((1 << 48) - 1)
+    """Mix anonymous-id numbers (< 2**48) into random-looking 48-bit values, bijectively.
+
+    Odd multipliers and additions mod 2**48 and an xor-shift within 48 bits are each invertible, so
+    distinct inputs always give distinct cookies.
+    """
+    mask = np.uint64((1 << 48) - 1)
+    v = (nums.astype(np.uint64) * np.uint64(0x5DEECE66D) + np.uint64(0xB0A7C0DE)) & mask
+    v ^= v >> np.uint64(24)
+    v = (v * np.uint64(0x9E3779B97F4B)) & mask
     return np.where(nums >= 0, v.astype(np.int64), -1)
 
 
@@ -1169,8 +1175,8 @@ def generate(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
-    if customers < 1:
-        raise ValueError("customers must be at least 1")
+    if not 1 <= customers <= 9_999_999:
+        raise ValueError("customers must be between 1 and 9,999,999")
     if days < 1:
         raise ValueError("days must be at least 1")
     if seed < 0:

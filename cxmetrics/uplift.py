@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from cxmetrics.filters import FilterSpec
 from cxmetrics.metrics import KPIS, Source, check_kpis, kpi_stats
 
@@ -34,6 +36,14 @@ class Uplift:
     coverage: float | None
     strata_total: int = 0
     thin_strata: int = 0
+    regression: dict | None = None
+
+    @property
+    def overlap_warning(self) -> bool:
+        """Thin overlap: the strata used cover under 80 % of recognized n, or many are small."""
+        if self.coverage is None or self.strata_used == 0:
+            return self.recognized["n"] > 0 and self.anonymous["n"] > 0
+        return self.coverage < 0.8 or self.thin_strata > self.strata_used / 2
 
     def to_json(self) -> dict:
         return {
@@ -99,4 +109,65 @@ def uplift(source: Source, kpi: str, spec: FilterSpec | None = None, thin_n: int
         coverage=coverage,
         strata_total=len(strata),
         thin_strata=thin,
+        regression=regression_adjusted(source, kpi, spec),
     )
+
+
+def regression_adjusted(source: Source, kpi: str, spec: FilterSpec | None = None) -> dict | None:
+    """Robustness check: linear regression adjustment for intent, channel and journey_type.
+
+    Fits ``outcome ~ recognized + intent + channel + journey_type`` by least squares on
+    the record-level outcome, computed exactly from aggregated covariate cells (each
+    cell's n, sum and sum of squares act as frequency weights), so it costs the same at
+    ten million events as at ten thousand. The outcome is on the KPI's display scale
+    (NPS: +100 / 0 / −100 per response; rates: 100 / 0; CES: the score). Returns the
+    recognized coefficient with a classical 95 % interval, or None when it cannot be fit.
+    """
+    kspec = KPIS[kpi]
+    cells = kpi_stats(source, [kpi], ["identity_state", "intent", "channel", "journey_type"], spec)
+    if not cells:
+        return None
+    n = np.array([c.n for c in cells], dtype=float)
+    if kspec.kind == "nps":
+        sums = 100.0 * np.array([c.s1 - c.s2 for c in cells])
+        sumsq = 100.0**2 * np.array([c.s1 + c.s2 for c in cells])
+    elif kspec.kind == "rate":
+        sums = 100.0 * np.array([c.s1 for c in cells])
+        sumsq = 100.0 * sums
+    else:
+        sums = np.array([c.s1 for c in cells])
+        sumsq = np.array([c.s2 for c in cells])
+    columns = ["intercept", "recognized"]
+    rows = [[1.0, 1.0 if c.group["identity_state"] == "recognized" else 0.0] for c in cells]
+    for dim in ("intent", "channel", "journey_type"):
+        levels = sorted({c.group[dim] for c in cells})[1:]  # first level is the reference
+        columns += [f"{dim}={v}" for v in levels]
+        for r, c in zip(rows, cells, strict=True):
+            r.extend(1.0 if c.group[dim] == v else 0.0 for v in levels)
+    x = np.array(rows)
+    xtwx = x.T @ (x * n[:, None])
+    xty = x.T @ sums
+    # Intent often equals journey_type (a journey's intent defaults to it): collinear
+    # covariates are fine (pseudo-inverse), but the recognized effect must be identifiable.
+    others = [i for i in range(x.shape[1]) if i != 1]
+    rank = np.linalg.matrix_rank(xtwx)
+    if rank == np.linalg.matrix_rank(xtwx[np.ix_(others, others)]):
+        return None
+    inv = np.linalg.pinv(xtwx)
+    root = np.sqrt(n)[:, None]
+    beta = np.linalg.lstsq(x * root, (sums / n)[:, None] * root, rcond=None)[0][:, 0]
+    total_n = n.sum()
+    rss = float(sumsq.sum() - 2 * beta @ xty + beta @ xtwx @ beta)
+    dof = total_n - rank
+    if dof <= 0:
+        return None
+    cov = max(rss, 0.0) / dof * inv
+    se = math.sqrt(max(cov[1, 1], 0.0))
+    effect = float(beta[1])
+    return {
+        "method": "linear regression adjustment (intent, channel, journey_type), exact from cells",
+        "diff": effect,
+        "ci": [effect - 1.96 * se, effect + 1.96 * se] if se > 0 else None,
+        "cells": len(cells),
+        "parameters": len(columns),
+    }

@@ -126,8 +126,8 @@ def test_parquet_types(medium):
 
 def test_parquet_rows_valid_and_unique(medium):
     res, con = medium
-    assert con.execute("select count(*) = count(distinct event_id) from e").fetchone()[0]
-    assert con.execute("select count(*) from e").fetchone()[0] == res.n_events
+    assert con.execute("select count(*) = count(distinct event_id) from e").fetchall()[0][0]
+    assert con.execute("select count(*) from e").fetchall()[0][0] == res.n_events
     sample = con.sql("select * from e using sample 3000 rows (reservoir, 1)").to_arrow_table()
     for row in sample.to_pylist():
         Event(**row)
@@ -164,7 +164,7 @@ def test_customers_file(medium):
     unknown = con.execute(
         "select count(*) from e where customer_id is not null and customer_id not in "
         "(select customer_id from c)"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     assert unknown == 0
 
 
@@ -198,20 +198,20 @@ def test_recognition_share_and_uplift(medium):
         left join links ln on ln.k = 'n' and ln.id = f.network_id""")
     share, comp_rec, comp_anon = con.execute(
         "select avg(rec::int), avg(done::int) filter (where rec), avg(done::int) filter (where not rec) from j"
-    ).fetchone()
+    ).fetchall()[0]
     assert 0.25 < share < 0.5
     assert comp_rec > comp_anon
     # recognized before login: some journeys are recognized without customer_id on their first event
     n_pre = con.execute("""select count(*) from j join e using (journey_id)
-                       where rec and event_type = 'page_view' and customer_id is null""").fetchone()[
+                       where rec and event_type = 'page_view' and customer_id is null""").fetchall()[
         0
-    ]
+    ][0]
     assert n_pre > 0
     # a handful of cookies shared by two customers
     shared = con.execute("""select count(*) from (select anonymous_id from e where anonymous_id is not null
-                        and customer_id is not null group by 1 having count(distinct customer_id) > 1)""").fetchone()[
+                        and customer_id is not null group by 1 having count(distinct customer_id) > 1)""").fetchall()[
         0
-    ]
+    ][0]
     assert shared >= 1
 
 
@@ -228,7 +228,7 @@ def test_chatbot_handoff_abandonment_worsens(medium):
                avg((a.contact_id is null)::int) filter (where h.ts >= ?::timestamptz - interval 21 day)
         from h left join a using (contact_id)""",
         [end, end],
-    ).fetchone()
+    ).fetchall()[0]
     assert 0.06 < early < 0.2
     assert late > early + 0.08
 
@@ -270,13 +270,13 @@ def test_churn_and_surveys(medium):
     res, con = medium
     churners = con.execute(
         "select count(distinct customer_id) from e where event_type = 'churn'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     assert 0.01 * res.n_customers < churners < 0.05 * res.n_customers
     # no activity of a churned customer after their churn (except answers to earlier surveys)
     after = con.execute("""select count(*) from e x join (select customer_id, ts cts from e where event_type = 'churn')
-                       using (customer_id) where x.ts > cts and x.event_type in ('contact', 'login', 'identify')""").fetchone()[
+                       using (customer_id) where x.ts > cts and x.event_type in ('contact', 'login', 'identify')""").fetchall()[
         0
-    ]
+    ][0]
     assert after == 0
     ranges = dict(
         con.execute(
@@ -287,7 +287,7 @@ def test_churn_and_surveys(medium):
     assert ranges == {"nps": "0-10", "csat": "1-5", "ces": "1-7"}
     share = con.execute(
         "select avg((verbatim is not null)::int) from e where event_type = 'survey_response'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     assert 0.2 < share < 0.4
     # scores follow the experience: repeated contacts rate lower than one-and-done ones
     by = dict(

@@ -1,0 +1,134 @@
+"""Comparisons shown together: period over period, segment vs rest, with BH q-values.
+
+A *family* is the set of comparisons one view shows at once (the six Overview tiles,
+one heatmap, the committee's change table); its p-values get Benjamini–Hochberg
+q-values, and a change is significant only when q < alpha and both sides have at
+least the minimum n (CONTRACT.md section 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from cxmetrics import stats
+from cxmetrics.filters import FilterSpec
+from cxmetrics.metrics import KPIS, Source, check_kpis, kpi_stats
+from cxmetrics.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive last day
+
+    @property
+    def label(self) -> str:
+        return self.start.isoformat()
+
+    def previous(self) -> Period:
+        length = (self.end - self.start).days + 1
+        return Period(self.start - timedelta(days=length), self.start - timedelta(days=1))
+
+
+def period_of(day: date, anchor: date, days: int = 14) -> Period:
+    start = anchor + timedelta(days=((day - anchor).days // days) * days)
+    return Period(start, start + timedelta(days=days - 1))
+
+
+def last_closed_period(source: Source) -> Period | None:
+    """The latest review period whose last day the data has reached (measured from the data)."""
+    if source.max_ts is None:
+        return None
+    latest = source.max_ts.date()
+    current = period_of(latest, source.anchor, source.period_days)
+    return current if latest >= current.end else current.previous()
+
+
+def closed_periods(source: Source, count: int = 12) -> list[Period]:
+    last = last_closed_period(source)
+    out = []
+    while last is not None and len(out) < count:
+        out.append(last)
+        last = last.previous()
+    return out
+
+
+@dataclass(frozen=True)
+class Comparison:
+    group: dict[str, str]
+    kpi: str
+    current: stats.Estimate
+    previous: stats.Estimate
+    difference: stats.Difference
+    q_value: float | None = None
+    significant: bool = False
+
+    @property
+    def improved(self) -> bool | None:
+        """True when the change goes the KPI's good way (handoff abandonment: down is good)."""
+        d = self.difference.diff
+        if d is None or d == 0:
+            return None
+        return (d > 0) == KPIS[self.kpi].higher_is_better
+
+
+def with_q_values(rows: list[Comparison], min_n: int | None = None, alpha: float | None = None) -> list[Comparison]:
+    """Attach BH q-values and the significance flag to one family of comparisons."""
+    settings = get_settings()
+    min_n = settings.min_n if min_n is None else min_n
+    alpha = settings.alpha if alpha is None else alpha
+    qs = stats.bh_qvalues([r.difference.p_value for r in rows])
+    return [
+        Comparison(r.group, r.kpi, r.current, r.previous, r.difference, q,
+                   stats.is_significant(q, r.current.n, r.previous.n, min_n, alpha))
+        for r, q in zip(rows, qs, strict=True)
+    ]
+
+
+def compare_periods(
+    source: Source,
+    period: Period,
+    kpis: Sequence[str] | None = None,
+    by: Sequence[str] = (),
+    spec: FilterSpec | None = None,
+) -> list[Comparison]:
+    """This period vs the previous one of equal length, same filter; one BH family."""
+    kpis = check_kpis(kpis)
+    base = (spec or FilterSpec()).model_copy(update={"date_from": None, "date_to": None})
+    prev = period.previous()
+    cur_stats = kpi_stats(source, kpis, by, base.model_copy(update={"date_from": period.start, "date_to": period.end}))
+    prev_stats = kpi_stats(source, kpis, by, base.model_copy(update={"date_from": prev.start, "date_to": prev.end}))
+    return _pair(cur_stats, prev_stats, by, kpis)
+
+
+def compare_segment_vs_rest(
+    source: Source, dim: str, kpis: Sequence[str] | None = None, by: Sequence[str] = (),
+    spec: FilterSpec | None = None,
+) -> list[Comparison]:
+    """Each value of ``dim`` vs all other records (within the same ``by`` group)."""
+    kpis = check_kpis(kpis)
+    parts = kpi_stats(source, kpis, [*by, dim], spec)
+    totals = {(tuple(g.group[d] for d in by), g.kpi): g for g in kpi_stats(source, kpis, by, spec)}
+    rows = []
+    for g in parts:
+        total = totals[(tuple(g.group[d] for d in by), g.kpi)]
+        rest = (total.n - g.n, total.s1 - g.s1, total.s2 - g.s2)
+        spec_k = KPIS[g.kpi]
+        rows.append(Comparison(g.group, g.kpi, g.estimate, spec_k.estimate(*rest), spec_k.difference(g.triple, rest)))
+    return with_q_values(rows)
+
+
+def _pair(cur_stats: list, prev_stats: list, by: Sequence[str], kpis: Sequence[str]) -> list[Comparison]:
+    key = lambda g: (tuple(g.group[d] for d in by), g.kpi)  # noqa: E731
+    cur = {key(g): g for g in cur_stats}
+    prev = {key(g): g for g in prev_stats}
+    rows = []
+    for k in sorted(set(cur) | set(prev), key=lambda k: (k[0], kpis.index(k[1]))):
+        spec = KPIS[k[1]]
+        c = cur[k].triple if k in cur else (0, 0.0, 0.0)
+        p = prev[k].triple if k in prev else (0, 0.0, 0.0)
+        rows.append(Comparison(dict(zip(by, k[0], strict=True)), k[1], spec.estimate(*c), spec.estimate(*p),
+                               spec.difference(c, p)))
+    return with_q_values(rows)
