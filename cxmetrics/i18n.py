@@ -71,10 +71,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "dq.ingest.empty": {"en": "No file has been loaded yet.", "es": "Todavía no se ha cargado ningún fichero."},
     "dq.quarantine.header": {"en": "Quarantine by reason", "es": "Cuarentena por motivo"},
     "dq.quarantine.caption": {
-        "en": "Rows rejected at ingest, counted once per reason: a row with several problems counts under each. "
-        "{n} rows quarantined in total.",
+        "en": "Rows rejected at ingest, counted once per reason: a row with several problems counts under each, "
+        "so the % of rows can add up to more than 100. {n} rows quarantined in total.",
         "es": "Filas rechazadas al cargar, contadas una vez por motivo: una fila con varios problemas cuenta "
-        "en cada uno. {n} filas en cuarentena en total.",
+        "en cada uno, así que el % de filas puede sumar más de 100. {n} filas en cuarentena en total.",
     },
     "dq.quarantine.empty": {"en": "No row has been quarantined.", "es": "Ninguna fila está en cuarentena."},
     "dq.quarantine.chart_title": {"en": "Quarantined rows by reason", "es": "Filas en cuarentena por motivo"},
@@ -134,7 +134,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.ingest_id": {"en": "Load", "es": "Carga"},
     "col.reason_code": {"en": "Reason code", "es": "Código de motivo"},
     "col.rows": {"en": "Rows", "es": "Filas"},
-    "col.share": {"en": "Share of quarantined rows", "es": "% de filas en cuarentena"},
+    "col.share": {"en": "% of rows", "es": "% de filas"},
     "col.row_no": {"en": "Row", "es": "Fila"},
     "col.reason": {"en": "Reason", "es": "Motivo"},
     "col.raw": {"en": "Raw row", "es": "Fila original"},
