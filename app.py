@@ -13,10 +13,19 @@ st.set_page_config(layout="wide", page_title="cxmetrics")
 
 lang = ui.init_language()
 pages = [
-    st.Page("pages/1_Overview.py", title=t("nav.overview", lang), icon=":material/dashboard:",
-            url_path="overview", default=True),
-    st.Page("pages/8_Data_quality.py", title=t("nav.data_quality", lang), icon=":material/fact_check:",
-            url_path="data-quality"),
+    st.Page(
+        "pages/1_Overview.py",
+        title=t("nav.overview", lang),
+        icon=":material/dashboard:",
+        url_path="overview",
+        default=True,
+    ),
+    st.Page(
+        "pages/8_Data_quality.py",
+        title=t("nav.data_quality", lang),
+        icon=":material/fact_check:",
+        url_path="data-quality",
+    ),
 ]
 page = st.navigation(pages)
 ui.sidebar(lang)

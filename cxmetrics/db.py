@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS events (
     score INTEGER,
     verbatim VARCHAR,
     extra VARCHAR,
-    ingest_id INTEGER NOT NULL
+    ingest_id INTEGER NOT NULL,     -- with file_idx: the ingest_log row this event came from
+    file_idx INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS customers (
     customer_id VARCHAR PRIMARY KEY,
@@ -55,6 +56,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
 );
 CREATE TABLE IF NOT EXISTS ingest_log (
     ingest_id INTEGER NOT NULL,
+    file_idx INTEGER NOT NULL,
     file VARCHAR NOT NULL,
     kind VARCHAR NOT NULL,
     content_sha256 VARCHAR NOT NULL,

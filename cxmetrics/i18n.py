@@ -68,7 +68,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "es": "Una fila por fichero y carga: filas leídas = cargadas + duplicadas + en cuarentena; "
         "las más recientes primero.",
     },
-    "dq.ingest.empty": {"en": "No file has been loaded yet.", "es": "Todavía no se ha cargado ningún fichero."},
+    "dq.ingest.empty": {
+        "en": "No file has been loaded yet.",
+        "es": "Todavía no se ha cargado ningún fichero.",
+    },
     "dq.quarantine.header": {"en": "Quarantine by reason", "es": "Cuarentena por motivo"},
     "dq.quarantine.caption": {
         "en": "Rows rejected at ingest, counted once per reason: a row with several problems counts under each, "
@@ -76,8 +79,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "es": "Filas rechazadas al cargar, contadas una vez por motivo: una fila con varios problemas cuenta "
         "en cada uno, así que el % de filas puede sumar más de 100. {n} filas en cuarentena en total.",
     },
-    "dq.quarantine.empty": {"en": "No row has been quarantined.", "es": "Ninguna fila está en cuarentena."},
-    "dq.quarantine.chart_title": {"en": "Quarantined rows by reason", "es": "Filas en cuarentena por motivo"},
+    "dq.quarantine.empty": {
+        "en": "No row has been quarantined.",
+        "es": "Ninguna fila está en cuarentena.",
+    },
+    "dq.quarantine.chart_title": {
+        "en": "Quarantined rows by reason",
+        "es": "Filas en cuarentena por motivo",
+    },
     "dq.rows.header": {"en": "Quarantined rows", "es": "Filas en cuarentena"},
     "dq.rows.caption": {
         "en": "The rejected rows as they arrived (raw = the row's values as JSON), by file and row number. "
@@ -88,6 +97,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "dq.rows.reason_filter": {"en": "Reason", "es": "Motivo"},
     "dq.rows.all_reasons": {"en": "All reasons", "es": "Todos los motivos"},
     "dq.rows.page": {"en": "Page", "es": "Página"},
+    "dq.rows.pick": {
+        "en": "Select a row (checkbox on its left) to see its raw values in full.",
+        "es": "Selecciona una fila (casilla a su izquierda) para ver sus valores originales completos.",
+    },
+    "dq.rows.detail": {"en": "Row {row} of {file}", "es": "Fila {row} de {file}"},
     "dq.rows.page_of": {
         "en": "Page {page} of {pages} · rows {first}–{last} of {n}",
         "es": "Página {page} de {pages} · filas {first}–{last} de {n}",
@@ -103,14 +117,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Channels more than {hours} h behind the latest event: {channels}.",
         "es": "Canales con más de {hours} h de retraso respecto al último evento: {channels}.",
     },
-    "dq.identity.header": {"en": "Identity-stitching health", "es": "Salud de la vinculación de identidades"},
+    "dq.identity.header": {
+        "en": "Identity-stitching health",
+        "es": "Salud de la vinculación de identidades",
+    },
     "dq.identity.caption": {
         "en": "How events are linked to known customers through cookies, network ids and logins "
         "(one row per figure, over all stored events).",
         "es": "Cómo se vinculan los eventos a clientes conocidos mediante cookies, identificadores de red e "
         "inicios de sesión (una fila por cifra, sobre todos los eventos almacenados).",
     },
-    "dq.shared.header": {"en": "Shared identity components", "es": "Componentes de identidad compartidos"},
+    "dq.shared.header": {
+        "en": "Shared identity components",
+        "es": "Componentes de identidad compartidos",
+    },
     "dq.shared.caption": {
         "en": "Identity components that reach more than one customer (e.g. a shared device); their events are "
         "not attributed to any single customer. Up to 1,000 shown, largest first.",
@@ -149,9 +169,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.owners": {"en": "Customer ids", "es": "Ids de cliente"},
     # identity figures (dq_identity columns)
     "idn.events": {"en": "Events", "es": "Eventos"},
-    "idn.events_linked_to_customer": {"en": "Events linked to a customer", "es": "Eventos vinculados a un cliente"},
+    "idn.events_linked_to_customer": {
+        "en": "Events linked to a customer",
+        "es": "Eventos vinculados a un cliente",
+    },
     "idn.linked_share": {"en": "Linked share", "es": "Porcentaje vinculado"},
-    "idn.events_without_identifier": {"en": "Events without any identifier", "es": "Eventos sin identificador"},
+    "idn.events_without_identifier": {
+        "en": "Events without any identifier",
+        "es": "Eventos sin identificador",
+    },
     "idn.events_stitched": {
         "en": "Events stitched (no customer id on the event)",
         "es": "Eventos vinculados por identidad (sin id de cliente en el evento)",
@@ -159,7 +185,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "idn.shared_components": {"en": "Shared components", "es": "Componentes compartidos"},
     "idn.identifiers": {"en": "Identifiers", "es": "Identificadores"},
     "idn.components": {"en": "Identity components", "es": "Componentes de identidad"},
-    "idn.largest_component": {"en": "Largest component (identifiers)", "es": "Mayor componente (identificadores)"},
+    "idn.largest_component": {
+        "en": "Largest component (identifiers)",
+        "es": "Mayor componente (identificadores)",
+    },
+    # short labels for the metric tiles (the table next to them has the long ones)
+    "tile.events": {"en": "Events", "es": "Eventos"},
+    "tile.linked_share": {"en": "Linked to a customer", "es": "Vinculados a cliente"},
+    "tile.events_without_identifier": {"en": "No identifier", "es": "Sin identificador"},
+    "tile.events_stitched": {"en": "Stitched events", "es": "Vinculados por identidad"},
+    "tile.shared_components": {"en": "Shared components", "es": "Comp. compartidos"},
     "idn.def.events": {"en": "All stored events.", "es": "Todos los eventos almacenados."},
     "idn.def.events_linked_to_customer": {
         "en": "Events whose person resolves to exactly one customer.",

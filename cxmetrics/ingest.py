@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from cxmetrics import db, readers, schema
-from cxmetrics.validation import customer_validation_sql, event_validation_sql
+from cxmetrics.validation import EVENT_REASONS_SQL, customer_validation_sql, event_validation_sql
 
 Progress = Callable[[str], None]
 
@@ -125,11 +125,12 @@ def ingest(
             say(f"validating customers {cust_source.path.name}")
             result.customers = _ingest_customers(con, cust_source, ingest_id)
         finished = datetime.now(UTC).replace(tzinfo=None)
-        for counts in result.files + ([result.customers] if result.customers else []):
+        logged = [*enumerate(result.files)] + ([(-1, result.customers)] if result.customers else [])
+        for file_idx, counts in logged:
             sha, size = hashes[counts.file]
             con.execute(
-                "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [ingest_id, counts.file, counts.kind, sha, size, counts.rows_read, counts.loaded,
+                "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [ingest_id, file_idx, counts.file, counts.kind, sha, size, counts.rows_read, counts.loaded,
                  counts.duplicates, counts.quarantined, started, finished],
             )
         db.set_meta(con, "data_version", ingest_id)
@@ -147,59 +148,63 @@ def ingest(
 
 
 def _ingest_events(con: duckdb.DuckDBPyConnection, sources: list[readers.SourceFile], result: IngestResult, say: Progress) -> None:
-    con.execute("CREATE OR REPLACE TEMP TABLE _staged AS SELECT * FROM (" + event_validation_sql(
-        "(SELECT NULL::INTEGER AS _file_idx, NULL::BIGINT AS _row, "
-        + ", ".join(f"NULL::VARCHAR AS {c}" for c in schema.EVENT_COLUMNS)
-        + ", NULL::TIMESTAMP AS _ts_native, NULL::VARCHAR AS _score_kind, NULL::DOUBLE AS _score_num,"
-        " NULL::VARCHAR AS _row_problem, NULL::VARCHAR AS _extra)"
-    ) + ") WHERE false")
+    # 1. Stage every row of every file with its parsed ts/score and a validity flag.
     for idx, src in enumerate(sources):
         say(f"reading and validating {src.path.name}")
         normalized = readers.normalized_sql(con, src, idx, schema.EVENT_COLUMNS, f"_src_{idx}")
-        con.execute(f"INSERT INTO _staged {event_validation_sql('(' + normalized + ')')}")
+        verb = "CREATE OR REPLACE TEMP TABLE _staged AS" if idx == 0 else "INSERT INTO _staged"
+        con.execute(f"{verb} {event_validation_sql('(' + normalized + ')')}")
         con.execute(f"DROP VIEW IF EXISTS _src_{idx}")
+    # 2. Quarantine: reasons are built for the invalid rows only.
     say("quarantining invalid rows")
     con.execute("CREATE OR REPLACE TEMP TABLE _files (idx INTEGER, file VARCHAR)")
     con.executemany("INSERT INTO _files VALUES (?, ?)", [[i, str(s.path)] for i, s in enumerate(sources)])
     con.execute(
         f"""INSERT INTO quarantine
-        SELECT {result.ingest_id}, 'event', f.file, s._row,
-               array_to_string(list_transform(s.reasons, lambda r: r.msg), '; '),
-               list_transform(s.reasons, lambda r: r.code), {_RAW_EVENT}
-        FROM _staged s JOIN _files f ON f.idx = s._file_idx
-        WHERE len(s.reasons) > 0"""
+        SELECT {result.ingest_id}, 'event', f.file, q._row,
+               array_to_string(list_transform(q.reasons, lambda r: r.msg), '; '),
+               list_transform(q.reasons, lambda r: r.code), q.raw
+        FROM (SELECT _file_idx, _row, {EVENT_REASONS_SQL} AS reasons, {_RAW_EVENT} AS raw
+              FROM _staged WHERE NOT _valid) q
+        JOIN _files f ON f.idx = q._file_idx"""
     )
+    # 3. Dedupe and load: the first valid occurrence in (file, row) order wins; ids
+    #    already stored are duplicates. The window and the anti-join only run when needed.
     say("removing duplicates and loading")
-    # First valid occurrence in (file, row) order wins; ids already stored are duplicates.
+    dup_in_call = con.execute(
+        "SELECT count(*) > count(DISTINCT event_id) FROM _staged WHERE _valid"
+    ).fetchall()[0][0]
+    any_stored = con.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchall()[0][0]
+    rows = "(SELECT * FROM _staged WHERE _valid"
+    rows += " QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _file_idx, _row) = 1)" if dup_in_call else ")"
+    anti = " WHERE w.event_id NOT IN (SELECT event_id FROM events)" if any_stored else ""
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE _winners AS
-        SELECT w.*, w.event_id NOT IN (SELECT event_id FROM events) AS _new
-        FROM (SELECT * FROM _staged WHERE len(reasons) = 0
-              QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _file_idx, _row) = 1) w"""
+        f"INSERT INTO events SELECT {_EVENT_INSERT_COLUMNS}, {result.ingest_id}, _file_idx FROM {rows} w{anti}"
     )
-    con.execute(f"INSERT INTO events SELECT {_EVENT_INSERT_COLUMNS}, {result.ingest_id} FROM _winners WHERE _new")
-    counts = con.execute(
-        """WITH loaded AS (SELECT _file_idx, count(*) AS n FROM _winners WHERE _new GROUP BY ALL)
-        SELECT s._file_idx, count(*) AS rows_read,
-               count(*) FILTER (WHERE len(s.reasons) > 0) AS quarantined,
-               any_value(l.n) AS loaded
-        FROM _staged s LEFT JOIN loaded l USING (_file_idx)
-        GROUP BY s._file_idx"""
-    ).fetchall()
-    by_idx = {r[0]: r for r in counts}
+    # 4. Reconcile per file: rows_read = loaded + duplicates + quarantined.
+    read = {
+        r[0]: (r[1], r[2])
+        for r in con.execute(
+            "SELECT _file_idx, count(*), count(*) FILTER (WHERE NOT _valid) FROM _staged GROUP BY ALL"
+        ).fetchall()
+    }
+    loaded = dict(
+        con.execute(
+            "SELECT file_idx, count(*) FROM events WHERE ingest_id = ? GROUP BY ALL", [result.ingest_id]
+        ).fetchall()
+    )
     for idx, src in enumerate(sources):
-        _, rows_read, quarantined, loaded = by_idx.get(idx, (idx, 0, 0, 0))
-        loaded = loaded or 0
+        rows_read, quarantined = read.get(idx, (0, 0))
         fc = FileCounts(
-            file=str(src.path), kind="events", rows_read=rows_read, loaded=loaded,
-            duplicates=rows_read - quarantined - loaded, quarantined=quarantined,
+            file=str(src.path), kind="events", rows_read=rows_read, loaded=loaded.get(idx, 0),
+            duplicates=rows_read - quarantined - loaded.get(idx, 0), quarantined=quarantined,
         )
         result.files.append(fc)
         result.rows_read += fc.rows_read
         result.loaded += fc.loaded
         result.duplicates += fc.duplicates
         result.quarantined += fc.quarantined
-    for table in ("_staged", "_winners", "_files"):
+    for table in ("_staged", "_files"):
         con.execute(f"DROP TABLE {table}")
 
 

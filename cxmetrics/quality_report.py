@@ -111,7 +111,10 @@ def identity(source: Source) -> dict[str, float | int | None]:
 
 def shared_components(source: Source) -> pd.DataFrame:
     """Identity components reaching several customers, largest first (at most 1,000 stored)."""
-    df = _df(source, "SELECT component, n_owners, owners FROM dq_shared_components ORDER BY n_owners DESC, component")
+    df = _df(
+        source,
+        "SELECT component, n_owners, owners FROM dq_shared_components ORDER BY n_owners DESC, component",
+    )
     if "owners" in df and len(df):
         df["owners"] = df["owners"].map(_join_owners)
     return df

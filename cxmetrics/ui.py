@@ -6,6 +6,7 @@ this module computes a metric; it only reads, caches, formats and lays out.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from pathlib import PurePath
 from typing import Any, Literal, TypeVar
@@ -24,7 +25,16 @@ _LANG_WIDGET = "_lang_choice"
 CACHE_TTL_SECONDS = 600
 CACHE_MAX_ENTRIES = 256
 # Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
-PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+PALETTE: tuple[str, ...] = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+)
 
 Format = Literal["int", "number", "pct", "datetime", "text"]
 T = TypeVar("T")
@@ -113,7 +123,9 @@ def data_caption(source: Source, lang: str) -> None:
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def _cached_call(_fn: Callable[..., Any], fn_key: str, _source: Source, version: str, args: tuple) -> Any:
+def _cached_call(
+    _fn: Callable[..., Any], fn_key: str, _source: Source, version: str, args: tuple
+) -> Any:
     return _fn(_source, *args)
 
 
@@ -123,7 +135,9 @@ def cached(fn: Callable[..., T], source: Source, *args: Any) -> T:
     A new snapshot version (each build publishes one, its name carries a nanosecond
     timestamp) is a new cache key, so cached results never outlive their data.
     """
-    return _cached_call(fn, f"{fn.__module__}.{fn.__qualname__}", source, source.version, tuple(args))
+    return _cached_call(
+        fn, f"{fn.__module__}.{fn.__qualname__}", source, source.version, tuple(args)
+    )
 
 
 def kpi_table(source: Source) -> list[dict[str, Any]]:
@@ -151,6 +165,14 @@ def file_name(path: str) -> str:
     return PurePath(str(path)).name
 
 
+ROW_PX = 35  # the data grid's default row height
+
+
+def fit_height(n_rows: int, max_rows: int = 20) -> int:
+    """A table height showing up to ``max_rows`` rows without an inner scroll bar."""
+    return ROW_PX * (min(max(n_rows, 1), max_rows) + 1) + 3
+
+
 def show_table(
     df: pd.DataFrame,
     lang: str,
@@ -158,22 +180,44 @@ def show_table(
     columns: Mapping[str, str],
     formats: Mapping[str, Format] | None = None,
     decimals: Mapping[str, int] | None = None,
-    height: int | Literal["auto"] = "auto",
-    column_widths: Mapping[str, Literal["small", "medium", "large"]] | None = None,
-) -> None:
+    max_rows: int = 20,
+    column_widths: Mapping[str, Literal["small", "medium", "large"] | int] | None = None,
+    right_align: tuple[str, ...] = (),
+    key: str | None = None,
+    select_row: bool = False,
+) -> Any:
     """A read-only table: ``columns`` maps data column -> i18n key of its header (and the
     order); numbers and dates are formatted in ``lang`` while sorting keeps raw values.
+    Up to ``max_rows`` rows show without scrolling. With ``select_row`` the user can pick
+    one row; the selection state is returned (``.selection.rows``).
 
     Cells are rendered as plain text by the data grid (never as Markdown or HTML).
     """
     formats = formats or {}
     decimals = decimals or {}
-    view = df[list(columns)].rename(columns={c: t(k, lang) for c, k in columns.items()})
+    header = {c: t(k, lang) for c, k in columns.items()}
+    view = df[list(columns)].rename(columns=header)
     styler = view.style.format(
-        {t(columns[c], lang): _formatter(kind, lang, decimals.get(c, 1)) for c, kind in formats.items()}
+        {header[c]: _formatter(kind, lang, decimals.get(c, 1)) for c, kind in formats.items()}
     )
-    config = {t(columns[c], lang): st.column_config.Column(width=w) for c, w in (column_widths or {}).items()}
-    st.dataframe(styler, hide_index=True, height=height, column_config=config or None)
+    config = {
+        header[c]: st.column_config.Column(
+            width=(column_widths or {}).get(c), alignment="right" if c in right_align else None
+        )
+        for c in columns
+        if c in (column_widths or {}) or c in right_align
+    }
+    extra: dict[str, Any] = (
+        {"on_select": "rerun", "selection_mode": "single-row"} if select_row else {}
+    )
+    return st.dataframe(
+        styler,
+        hide_index=True,
+        height=fit_height(len(df), max_rows),
+        column_config=config or None,
+        key=key,
+        **extra,
+    )
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -181,7 +225,9 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     return df.to_csv(index=False).encode("utf-8")
 
 
-def download_csv(data: pd.DataFrame | Callable[[], bytes], file_name: str, key: str, lang: str) -> None:
+def download_csv(
+    data: pd.DataFrame | Callable[[], bytes], file_name: str, key: str, lang: str
+) -> None:
     """A CSV download button; ``data`` may be a callable, run only when the user clicks."""
     st.download_button(
         t("download_csv", lang),
@@ -192,6 +238,14 @@ def download_csv(data: pd.DataFrame | Callable[[], bytes], file_name: str, key: 
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+def pretty_json(raw: str) -> str:
+    """A stored raw row (JSON text) indented for reading; unparseable text comes back as is."""
+    try:
+        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(raw)
 
 
 def plotly_separators(lang: str) -> str:

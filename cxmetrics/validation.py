@@ -2,8 +2,8 @@
 
 The readers in ``cxmetrics.readers`` turn every input format into one normalized
 relation (all contract columns as trimmed VARCHAR, blanks as NULL, plus a few typed
-helper columns); the SQL here adds the parsed ``ts``/``score`` and the list of reasons
-a row is quarantined. One SELECT, no Python per row.
+helper columns); the SQL here adds the parsed ``ts``/``score``, a cheap validity flag and
+(for invalid rows only) the list of reasons the row is quarantined. No Python per row.
 """
 
 from __future__ import annotations
@@ -25,8 +25,11 @@ def _shown(col: str) -> str:
     return f"'''' || left({col}, 60) || ''''"
 
 
-def _reason(code: str, condition: str, message_sql: str) -> str:
-    return f"CASE WHEN {condition} THEN {{'code': {sql_str(code)}, 'msg': {message_sql}}} END"
+Reason = tuple[str, str, str]  # (code, SQL condition, SQL message)
+
+
+def _reason(code: str, condition: str, message_sql: str) -> Reason:
+    return (code, condition, message_sql)
 
 
 # Parsed values, computed from the normalized columns.
@@ -50,7 +53,7 @@ SCORE_INT_SQL = f"""CASE
 END"""
 
 
-def _event_reason_items() -> list[str]:
+def _event_reason_items() -> list[Reason]:
     items = []
     for col in schema.ALWAYS_REQUIRED:
         items.append(_reason(f"missing_{col}", f"{col} IS NULL", sql_str(f"missing {col}")))
@@ -121,22 +124,36 @@ def _event_reason_items() -> list[str]:
     return items
 
 
-def _reasons_sql(items: list[str]) -> str:
-    inner = "list_filter([" + ",\n  ".join(items) + "], lambda r: r IS NOT NULL)"
-    # A row that cannot be read as a record (a JSON line that is not an object, a CSV
-    # record with the wrong number of fields) has no fields to check.
+def reasons_sql(items: list[Reason]) -> str:
+    """The list of {code, msg} structs for every rule a row breaks."""
+    cases = ",\n  ".join(
+        f"CASE WHEN {cond} THEN {{'code': {sql_str(code)}, 'msg': {msg}}} END" for code, cond, msg in items
+    )
+    # A row that cannot be read as a record (a JSON line that is not an object) has no
+    # fields to check.
     return (
-        "CASE WHEN _row_problem IS NOT NULL THEN [{'code': 'malformed_row', "
-        "'msg': _row_problem}] ELSE " + inner + " END"
+        "CASE WHEN _row_problem IS NOT NULL THEN [{'code': 'malformed_row', 'msg': _row_problem}] "
+        f"ELSE list_filter([{cases}], lambda r: r IS NOT NULL) END"
     )
 
 
+def valid_sql(items: list[Reason]) -> str:
+    """True when the row breaks no rule: cheap, so reasons are built only for bad rows."""
+    broken = " OR ".join(f"coalesce({cond}, false)" for _, cond, _ in items)
+    return f"(_row_problem IS NULL AND NOT ({broken}))"
+
+
+EVENT_RULES = _event_reason_items()
+EVENT_REASONS_SQL = reasons_sql(EVENT_RULES)
+
+
 def event_validation_sql(normalized: str) -> str:
-    """SELECT over a normalized relation adding ts_utc, score_int and reasons.
+    """SELECT over a normalized relation adding ts_utc, score_int and ``_valid``.
 
     ``normalized`` must provide: _file_idx, _row, every column of schema.EVENT_COLUMNS as
     trimmed VARCHAR (NULL when blank), _ts_native TIMESTAMP, _score_kind VARCHAR,
-    _score_num DOUBLE, _row_problem VARCHAR, _extra VARCHAR.
+    _score_num DOUBLE, _row_problem VARCHAR, _extra VARCHAR. The reasons of an invalid
+    row are computed afterwards with ``EVENT_REASONS_SQL`` over the same columns.
     """
     survey = "event_type = 'survey_response'"
     return f"""
@@ -145,7 +162,7 @@ WITH parsed AS (
         CASE WHEN {survey} THEN {SCORE_INT_SQL} END AS score_int
     FROM {normalized}
 )
-SELECT *, {_reasons_sql(_event_reason_items())} AS reasons
+SELECT *, {valid_sql(EVENT_RULES)} AS _valid
 FROM parsed
 """
 
@@ -180,6 +197,6 @@ WITH parsed AS (
         {consent} AS consent_parsed
     FROM {normalized}
 )
-SELECT *, {_reasons_sql(CUSTOMER_VALIDATION_ITEMS)} AS reasons
+SELECT *, {reasons_sql(CUSTOMER_VALIDATION_ITEMS)} AS reasons
 FROM parsed
 """

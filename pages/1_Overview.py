@@ -16,14 +16,23 @@ rows = ui.kpi_table(source)
 df = pd.DataFrame(rows, columns=["kpi", "value", "n", "ci_low", "ci_high"])
 df["label"] = df["kpi"].map(lambda k: KPIS[k].label(lang))
 df["unit"] = df["kpi"].map(lambda k: KPIS[k].unit)
-df["definition"] = df["kpi"].map(lambda k: KPIS[k].definition_es if lang == "es" else KPIS[k].definition_en)
+df["definition"] = df["kpi"].map(
+    lambda k: KPIS[k].definition_es if lang == "es" else KPIS[k].definition_en
+)
 
 st.caption(t("overview.caption", lang))
 ui.show_table(
     df,
     lang,
-    columns={"label": "col.kpi", "value": "col.value", "ci_low": "col.ci_low", "ci_high": "col.ci_high",
-             "n": "col.n", "unit": "col.unit", "definition": "col.definition"},
+    columns={
+        "label": "col.kpi",
+        "value": "col.value",
+        "ci_low": "col.ci_low",
+        "ci_high": "col.ci_high",
+        "n": "col.n",
+        "unit": "col.unit",
+        "definition": "col.definition",
+    },
     formats={"value": "number", "ci_low": "number", "ci_high": "number", "n": "int"},
     column_widths={"definition": "large"},
 )

@@ -30,12 +30,27 @@ else:
     ui.show_table(
         shown,
         lang,
-        columns={"ingest_id": "col.ingest_id", "file": "col.file", "kind": "col.kind",
-                 "rows_read": "col.rows_read", "loaded": "col.loaded", "duplicates": "col.duplicates",
-                 "quarantined": "col.quarantined", "finished_at": "col.finished_at",
-                 "seconds": "col.seconds", "sha256": "col.sha256"},
-        formats={"ingest_id": "int", "rows_read": "int", "loaded": "int", "duplicates": "int",
-                 "quarantined": "int", "finished_at": "datetime", "seconds": "number"},
+        columns={
+            "ingest_id": "col.ingest_id",
+            "file": "col.file",
+            "kind": "col.kind",
+            "rows_read": "col.rows_read",
+            "loaded": "col.loaded",
+            "duplicates": "col.duplicates",
+            "quarantined": "col.quarantined",
+            "finished_at": "col.finished_at",
+            "seconds": "col.seconds",
+            "sha256": "col.sha256",
+        },
+        formats={
+            "ingest_id": "int",
+            "rows_read": "int",
+            "loaded": "int",
+            "duplicates": "int",
+            "quarantined": "int",
+            "finished_at": "datetime",
+            "seconds": "number",
+        },
     )
 ui.download_csv(log, "ingest_log.csv", "dl_ingest_log", lang)
 
@@ -47,14 +62,21 @@ by_reason = ui.cached(dq.quarantine_by_reason, source)
 if by_reason.empty:
     st.info(t("dq.quarantine.empty", lang))
 else:
-    chart_col, table_col = st.columns([3, 2], gap="large")
+    chart_col, table_col = st.columns([1, 1], gap="large")
     with chart_col:
         ordered = by_reason.sort_values("rows")  # plotly draws horizontal bars bottom-up
-        labels = ordered["reason_code"] + (" (" + ordered["kind"] + ")").where(ordered["kind"] != "event", "")
+        labels = ordered["reason_code"] + (" (" + ordered["kind"] + ")").where(
+            ordered["kind"] != "event", ""
+        )
         fig = go.Figure(
             go.Bar(
-                x=ordered["rows"], y=labels, orientation="h", marker_color=ui.PALETTE[0],
-                text=[fmt_int(v, lang) for v in ordered["rows"]], textposition="outside", cliponaxis=False,
+                x=ordered["rows"],
+                y=labels,
+                orientation="h",
+                marker_color=ui.PALETTE[0],
+                text=[fmt_int(v, lang) for v in ordered["rows"]],
+                textposition="outside",
+                cliponaxis=False,
                 hovertemplate="%{y}: %{x}<extra></extra>",
             )
         )
@@ -72,9 +94,14 @@ else:
         ui.show_table(
             by_reason,
             lang,
-            columns={"reason_code": "col.reason_code", "kind": "col.kind", "rows": "col.rows",
-                     "share": "col.share"},
+            columns={
+                "reason_code": "col.reason_code",
+                "kind": "col.kind",
+                "rows": "col.rows",
+                "share": "col.share",
+            },
             formats={"rows": "int", "share": "pct"},
+            max_rows=30,
         )
         ui.download_csv(by_reason, "quarantine_by_reason.csv", "dl_quarantine_by_reason", lang)
 
@@ -85,28 +112,63 @@ else:
     filter_col, page_col = st.columns([3, 1])
     with filter_col:
         code = st.selectbox(
-            t("dq.rows.reason_filter", lang), [None, *codes],
+            t("dq.rows.reason_filter", lang),
+            [None, *codes],
             format_func=lambda c: t("dq.rows.all_reasons", lang) if c is None else c,
-            key="dq_reason", on_change=lambda: st.session_state.update(dq_page=1),
+            key="dq_reason",
+            on_change=lambda: st.session_state.update(dq_page=1),
         )
     n_rows = n_quarantined if code is None else ui.cached(dq.quarantine_count, source, code)
     pages = max(1, math.ceil(n_rows / ROWS_PER_PAGE))
     if st.session_state.get("dq_page", 1) > pages:
         st.session_state["dq_page"] = 1
     with page_col:
-        page = st.number_input(t("dq.rows.page", lang), min_value=1, max_value=pages, step=1, key="dq_page")
+        page = st.number_input(
+            t("dq.rows.page", lang), min_value=1, max_value=pages, step=1, key="dq_page"
+        )
     offset = (int(page) - 1) * ROWS_PER_PAGE
     rows = ui.cached(dq.quarantine_rows, source, code, ROWS_PER_PAGE, offset)
-    st.caption(t("dq.rows.page_of", lang, page=fmt_int(page, lang), pages=fmt_int(pages, lang),
-                 first=fmt_int(offset + 1 if n_rows else 0, lang),
-                 last=fmt_int(min(offset + ROWS_PER_PAGE, n_rows), lang), n=fmt_int(n_rows, lang)))
-    ui.show_table(
+    st.caption(
+        t(
+            "dq.rows.page_of",
+            lang,
+            page=fmt_int(page, lang),
+            pages=fmt_int(pages, lang),
+            first=fmt_int(offset + 1 if n_rows else 0, lang),
+            last=fmt_int(min(offset + ROWS_PER_PAGE, n_rows), lang),
+            n=fmt_int(n_rows, lang),
+        )
+    )
+    st.caption(t("dq.rows.pick", lang))
+    picked = ui.show_table(
         rows.assign(file=rows["file"].map(ui.file_name)),
         lang,
-        columns={"file": "col.file", "row_no": "col.row_no", "reason": "col.reason", "raw": "col.raw"},
+        columns={
+            "file": "col.file",
+            "row_no": "col.row_no",
+            "reason": "col.reason",
+            "raw": "col.raw",
+        },
         formats={"row_no": "int"},
-        column_widths={"file": "small", "row_no": "small", "reason": "medium", "raw": "large"},
+        max_rows=ROWS_PER_PAGE,
+        column_widths={"file": 140, "row_no": 70, "reason": 300},
+        key=f"dq_rows_{code}_{page}",
+        select_row=True,
     )
+    selected = picked.selection.rows if picked is not None else []
+    if selected and selected[0] < len(rows):
+        row = rows.iloc[selected[0]]
+        # File names, reasons and raw values come from the input files: shown as text only.
+        st.text(
+            t(
+                "dq.rows.detail",
+                lang,
+                row=fmt_int(row["row_no"], lang),
+                file=ui.file_name(row["file"]),
+            )
+        )
+        st.text(row["reason"])
+        st.code(ui.pretty_json(row["raw"]), language="json", wrap_lines=True)
 
     def quarantine_csv() -> bytes:
         # Every row of the chosen reason, generated only when the button is clicked.
@@ -124,8 +186,13 @@ if stale:
 ui.show_table(
     fresh,
     lang,
-    columns={"channel": "col.channel", "events": "col.events", "first_ts": "col.first_ts",
-             "last_ts": "col.last_ts", "lag_hours": "col.lag_hours"},
+    columns={
+        "channel": "col.channel",
+        "events": "col.events",
+        "first_ts": "col.first_ts",
+        "last_ts": "col.last_ts",
+        "lag_hours": "col.lag_hours",
+    },
     formats={"events": "int", "first_ts": "datetime", "last_ts": "datetime", "lag_hours": "number"},
 )
 ui.download_csv(fresh, "freshness.csv", "dl_freshness", lang)
@@ -141,21 +208,31 @@ for col, key in zip(
     strict=True,
 ):
     value = fmt_pct(idn[key], lang) if key == "linked_share" else fmt_int(idn[key], lang)
-    col.metric(t(f"idn.{key}", lang), value, help=t(f"idn.def.{key}", lang), border=True)
+    col.metric(t(f"tile.{key}", lang), value, help=t(f"idn.def.{key}", lang), border=True)
 
 figures = pd.DataFrame(
-    [{"figure": k, "label": t(f"idn.{k}", lang), "value": idn[k], "definition": t(f"idn.def.{k}", lang)}
-     for k in dq.IDENTITY_FIGURES]
+    [
+        {
+            "figure": k,
+            "label": t(f"idn.{k}", lang),
+            "value": idn[k],
+            "definition": t(f"idn.def.{k}", lang),
+        }
+        for k in dq.IDENTITY_FIGURES
+    ]
 )
 shown_figures = figures.assign(
-    value=[fmt_pct(v, lang) if k == "linked_share" else fmt_int(v, lang)
-           for k, v in zip(figures["figure"], figures["value"], strict=True)]
+    value=[
+        fmt_pct(v, lang) if k == "linked_share" else fmt_int(v, lang)
+        for k, v in zip(figures["figure"], figures["value"], strict=True)
+    ]
 )
 ui.show_table(
     shown_figures,
     lang,
     columns={"label": "col.figure", "value": "col.value", "definition": "col.definition"},
-    column_widths={"label": "medium", "value": "small", "definition": "large"},
+    column_widths={"label": 320, "value": 110},
+    right_align=("value",),
 )
 ui.download_csv(figures[["figure", "value"]], "identity_health.csv", "dl_identity", lang)
 

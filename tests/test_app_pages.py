@@ -66,7 +66,9 @@ def _frame_by_columns(at: AppTest, *headers: str):
     for df in at.dataframe:
         if all(h in df.value.columns for h in headers):
             return df.value
-    raise AssertionError(f"no table with columns {headers}: {[list(d.value.columns) for d in at.dataframe]}")
+    raise AssertionError(
+        f"no table with columns {headers}: {[list(d.value.columns) for d in at.dataframe]}"
+    )
 
 
 @pytest.fixture
@@ -112,8 +114,14 @@ def test_overview_shows_the_six_kpis(demo: Path) -> None:
     at = _run(OVERVIEW)
     assert at.title[0].value == "Overview"
     kpis = _frame_by_columns(at, "KPI", "Value", "n")
-    assert list(kpis["KPI"]) == ["NPS", "CSAT", "CES", "First-contact resolution", "Journey completion",
-                                 "Handoff abandonment"]
+    assert list(kpis["KPI"]) == [
+        "NPS",
+        "CSAT",
+        "CES",
+        "First-contact resolution",
+        "Journey completion",
+        "Handoff abandonment",
+    ]
     assert (kpis["n"] > 0).all()
 
 
@@ -123,8 +131,12 @@ def test_overview_shows_the_six_kpis(demo: Path) -> None:
 def test_data_quality_sections_and_downloads(demo: Path) -> None:
     at = _run(DATA_QUALITY)
     assert at.title[0].value == "Data quality"
-    assert [h.value for h in at.header] == ["Ingest log", "Quarantine by reason", "Freshness per channel",
-                                            "Identity-stitching health"]
+    assert [h.value for h in at.header] == [
+        "Ingest log",
+        "Quarantine by reason",
+        "Freshness per channel",
+        "Identity-stitching health",
+    ]
     # one CSV download per table or chart: log, by reason, rows, freshness, identity, shared components
     assert len(at.get("download_button")) == 6
     assert len(at.get("plotly_chart")) == 1
@@ -135,7 +147,12 @@ def test_ingest_log_shows_the_dirty_file_counts(demo: Path) -> None:
     assert sorted(log["File"]) == ["customers.csv", "dirty_events.csv", "events.parquet"]
     dirty = log[log["File"] == "dirty_events.csv"].iloc[0]
     # rows read = loaded + duplicates + quarantined (44 = 18 + 1 + 25)
-    assert (dirty["Rows read"], dirty["Loaded"], dirty["Duplicates"], dirty["Quarantined"]) == (44, 18, 1, 25)
+    assert (dirty["Rows read"], dirty["Loaded"], dirty["Duplicates"], dirty["Quarantined"]) == (
+        44,
+        18,
+        1,
+        25,
+    )
     assert len(dirty["SHA-256"]) == 12
 
 
@@ -161,6 +178,17 @@ def test_quarantined_rows_are_paginated_text(demo: Path) -> None:
     assert any(c.value.startswith("Page 2 of 2 · rows 21–25 of 25") for c in at.caption)
 
 
+def test_selecting_a_quarantined_row_shows_its_raw_values(demo: Path) -> None:
+    at = _run(DATA_QUALITY)
+    assert not at.code  # nothing selected yet
+    # no AppTest API to click a grid row: set the selection state the grid would send
+    at.session_state["dq_rows_None_1"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert at.code and '"event_id": null' in at.code[0].value
+    assert any(x.value == "Row 20 of dirty_events.csv" for x in at.text)
+
+
 def test_quarantine_reason_filter(demo: Path) -> None:
     at = _run(DATA_QUALITY)
     at.number_input(key="dq_page").set_value(2).run()
@@ -184,12 +212,15 @@ def test_identity_numbers_equal_dq_identity(demo: Path) -> None:
     (idn,) = _snapshot_table(demo, "dq_identity")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Events"] == fmt_int(idn["events"])
-    assert metrics["Events without any identifier"] == fmt_int(idn["events_without_identifier"])
-    assert metrics["Events stitched (no customer id on the event)"] == fmt_int(idn["events_stitched"])
+    assert metrics["No identifier"] == fmt_int(idn["events_without_identifier"])
+    assert metrics["Stitched events"] == fmt_int(idn["events_stitched"])
     assert metrics["Shared components"] == fmt_int(idn["shared_components"])
-    assert metrics["Linked share"] == fmt_pct(idn["events_linked_to_customer"] / idn["events"])
+    assert metrics["Linked to a customer"] == fmt_pct(
+        idn["events_linked_to_customer"] / idn["events"]
+    )
     figures = _frame_by_columns(at, "Figure", "Value", "Definition")
     shown = dict(zip(figures["Figure"], figures["Value"], strict=True))
+    assert shown["Events"] == fmt_int(idn["events"])
     assert shown["Events linked to a customer"] == fmt_int(idn["events_linked_to_customer"])
     assert shown["Identifiers"] == fmt_int(idn["identifiers"])
     assert shown["Identity components"] == fmt_int(idn["components"])

@@ -238,7 +238,9 @@ def test_fcr_as_of_does_not_filter_other_records(fcr_src):
 # Journeys:
 #   J1: j1a (app) and j1b (web) at the same ts -> starts at j1a (smaller event_id): channel app;
 #       intent = first non-empty = j1b's device_upgrade; journey_type plan_change; goal -> completed; anonymous
-#   J2: web, journey_type billing, no intent -> intent billing; not completed; anonymous
+#       (aJ is linked to cJ1 only later, at 09:30: a later link does not count)
+#   J2: web, journey_type billing, no intent -> intent billing; not completed; recognized:
+#       aK is linked to cK by another event (j2z) at the SAME ts as J2's first event
 #   J3: web, customer cJ, no journey_type -> unknown; completed; recognized
 
 HANDOFF_EVENTS = """\
@@ -257,7 +259,9 @@ h11,2026-02-03T10:00:00Z,contact,ivr,,cE,kE,billing,,
 j1b,2026-02-04T09:00:00Z,page_view,web,aJ,,,device_upgrade,J1,plan_change
 j1a,2026-02-04T09:00:00Z,page_view,app,aJ,,,,J1,
 j1c,2026-02-04T09:10:00Z,journey_goal,web,aJ,,,,J1,
+j1z,2026-02-04T09:30:00Z,identify,web,aJ,cJ1,,,,
 j2a,2026-02-04T10:00:00Z,page_view,web,aK,,,,J2,billing
+j2z,2026-02-04T10:00:00Z,identify,web,aK,cK,,,,
 j3a,2026-02-04T11:00:00Z,page_view,web,,cJ,,,J3,
 j3b,2026-02-04T11:05:00Z,journey_goal,web,,cJ,,,J3,
 """
@@ -309,7 +313,33 @@ def test_journey_completion(handoff_src):
         "unknown": (1, 100.0),
     }
     rows = table(handoff_src, ["journey_completion"], ["identity_state"])
-    assert groups(rows, "journey_completion", "identity_state") == {"anonymous": (2, 50.0), "recognized": (1, 100.0)}
+    assert groups(rows, "journey_completion", "identity_state") == {"anonymous": (1, 100.0), "recognized": (2, 50.0)}
+
+
+def test_fcr_of_anonymous_persons(handoff_src):
+    # kA's person is anon:a:aA (billing, 02-02 10:00, closes 02-09 10:00); kE is cE
+    # (billing, 02-03 10:00, closes 02-10 10:00). Both resolved.
+    assert table(handoff_src, ["fcr"]) == []  # default as_of 02-04 11:05: windows still open
+    rows = table(handoff_src, ["fcr"], ["identity_state"], as_of=datetime(2026, 2, 10, 10, 0, 0))
+    assert groups(rows, "fcr", "identity_state") == {"anonymous": (1, 100.0), "recognized": (1, 100.0)}
+    rows = table(handoff_src, ["fcr"], ["channel"], as_of=datetime(2026, 2, 10, 9, 59, 59))
+    assert groups(rows, "fcr", "channel") == {"chatbot": (1, 100.0)}
+
+
+def test_rows_sorted_by_group_then_kpi_order(handoff_src):
+    rows = table(handoff_src, None, ["channel"], as_of=datetime(2026, 3, 1))
+    # app: journey J1; chatbot: fcr kA, handoff kA; ivr: fcr kE, handoff kB, kC;
+    # voice: handoff kD; web: journeys J2, J3
+    assert [(r["channel"], r["kpi"]) for r in rows] == [
+        ("app", "journey_completion"),
+        ("chatbot", "fcr"),
+        ("chatbot", "handoff_abandonment"),
+        ("ivr", "fcr"),
+        ("ivr", "handoff_abandonment"),
+        ("voice", "handoff_abandonment"),
+        ("web", "journey_completion"),
+    ]
+    assert set(rows[0]) == {"channel", "kpi", "value", "n", "ci_low", "ci_high"}
 
 
 # =============================================================================== surveys, cohorts, filters
@@ -353,10 +383,10 @@ s10,2026-01-13T09:00:00Z,survey_response,store,,,cNo,,,,,csat,4
 """
 
 CUSTOMERS = """\
-customer_id,segment,value_tier,region,plan
-cS,business,high,north,p1
-cS2,consumer,low,south,p2
-"""
+customer_id,segment,value_tier,region,plan,consent_analytics
+cS,business,high,north,p1,true
+cS2,consumer,low,south,p2,false
+"""  # cS2 withheld consent: still counted in every aggregate (CONTRACT.md 1.2)
 
 
 @pytest.fixture(scope="module")
@@ -576,6 +606,17 @@ def test_ces_golden(time_src):
     half = sps.t.ppf(0.975, 3) * math.sqrt(5 / 3 / 4)
     assert r["n"] == 4 and close(r["value"], 5.5)
     assert close(r["ci_low"], 5.5 - half) and close(r["ci_high"], 5.5 + half)
+
+
+def test_filter_on_time_buckets(time_src):
+    # a time bucket is a dimension like any other: filter on it (OR within, AND across)
+    assert groups(table(time_src, ["nps"], dims={"period": ["2026-01-05"]}), "nps", "kpi") == {}
+    r = one(table(time_src, ["nps"], dims={"period": ["2026-01-05"]}), "nps")
+    assert (r["n"], r["value"]) == (2, -50.0)  # t4, t5
+    r = one(table(time_src, ["nps"], dims={"week": ["2026-W01", "2026-W06"]}), "nps")
+    assert (r["n"], r["value"]) == (3, 100 / 3)  # t2 D, t3 P, t8 P
+    r = one(table(time_src, ["nps"], dims={"month": ["2026-01"], "period": ["2025-12-22"]}), "nps")
+    assert (r["n"], r["value"]) == (1, 100.0)  # t3 only (t2 is in 2025-12)
 
 
 def test_period_anchor_is_a_setting(time_src):

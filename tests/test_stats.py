@@ -75,6 +75,19 @@ def test_nps_n1_interval_excludes_the_point():
     assert close(e.ci_high, 100 * 1.96 * math.sqrt(0.09375)) and close(e.ci_low, -e.ci_high)
 
 
+def test_nps_interval_contains_the_point_from_n2():
+    # Exhaustive over every (P, D) for n <= 60: the adjusted Wald interval excludes the
+    # point only at n = 1 (shrinkage toward 0 is smaller than the half-width from n = 2).
+    excluded = set()
+    for n in range(1, 61):
+        for p in range(n + 1):
+            for d in range(n + 1 - p):
+                e = stats.nps_estimate(p, d, n)
+                if not e.ci_low - 1e-9 <= e.value <= e.ci_high + 1e-9:
+                    excluded.add(n)
+    assert excluded == {1}
+
+
 def test_nps_all_promoters_is_clipped_at_100():
     # P = n = 10: value 100. n' = 13, p = 10.75/13, d = 0.75/13, p − d = 10/13 = 0.769231,
     # p + d = 11.5/13 = 0.884615, (p − d)² = 100/169 = 0.591716,
@@ -293,6 +306,7 @@ def test_welch_by_hand():
     "a,b",
     [([1, 2, 3, 4], [2, 4, 6]), ([7, 7, 6, 5, 7, 6], [3, 4, 2, 5]), ([1, 7], [4, 4, 5]), ([5, 5, 5, 4], [5, 5, 5, 5])],
 )
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # scipy's cancellation warning on near-equal data
 def test_welch_matches_scipy(a, b):
     xa, xb = np.array(a, float), np.array(b, float)
     d = stats.mean_difference((xa.sum(), (xa**2).sum(), len(xa)), (xb.sum(), (xb**2).sum(), len(xb)))

@@ -48,10 +48,14 @@ def _quarantine_count(db_path: Path) -> int:
 
     root = snapshot.snapshot_dir(db_path)
     version = snapshot.current_version(root)
-    return duckdb.sql(f"SELECT count(*) FROM read_parquet('{root / version / 'quarantine.parquet'}')").fetchall()[0][0]
+    return duckdb.sql(
+        f"SELECT count(*) FROM read_parquet('{root / version / 'quarantine.parquet'}')"
+    ).fetchall()[0][0]
 
 
-def test_data_quality_page_in_chromium(page: Page, app_server: str, demo_db: Path, tmp_path: Path) -> None:
+def test_data_quality_page_in_chromium(
+    page: Page, app_server: str, demo_db: Path, tmp_path: Path
+) -> None:
     page.set_viewport_size({"width": WIDTH, "height": 900})
     page.goto(app_server)
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=TIMEOUT)
