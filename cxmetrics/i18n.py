@@ -179,8 +179,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "es": "Eventos sin identificador",
     },
     "idn.events_stitched": {
-        "en": "Events stitched (no customer id on the event)",
-        "es": "Eventos vinculados por identidad (sin id de cliente en el evento)",
+        "en": "Stitched events (no customer id)",
+        "es": "Vinculados sin id de cliente",
     },
     "idn.shared_components": {"en": "Shared components", "es": "Componentes compartidos"},
     "idn.identifiers": {"en": "Identifiers", "es": "Identificadores"},
@@ -193,7 +193,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "tile.events": {"en": "Events", "es": "Eventos"},
     "tile.linked_share": {"en": "Linked to a customer", "es": "Vinculados a cliente"},
     "tile.events_without_identifier": {"en": "No identifier", "es": "Sin identificador"},
-    "tile.events_stitched": {"en": "Stitched events", "es": "Vinculados por identidad"},
+    "tile.events_stitched": {"en": "Stitched events", "es": "Unidos por identidad"},
     "tile.shared_components": {"en": "Shared components", "es": "Comp. compartidos"},
     "idn.def.events": {"en": "All stored events.", "es": "Todos los eventos almacenados."},
     "idn.def.events_linked_to_customer": {

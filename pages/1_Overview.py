@@ -34,6 +34,6 @@ ui.show_table(
         "definition": "col.definition",
     },
     formats={"value": "number", "ci_low": "number", "ci_high": "number", "n": "int"},
-    column_widths={"definition": "large"},
+    column_widths={"label": 190, "value": 80, "ci_low": 95, "ci_high": 95, "n": 70, "unit": 80},
 )
 ui.download_csv(df[["kpi", "value", "n", "ci_low", "ci_high", "unit"]], "kpis.csv", "dl_kpis", lang)

@@ -91,17 +91,20 @@ else:
         )
         st.plotly_chart(fig, config={"displayModeBar": False})
     with table_col:
+        # the kind column only when customer rows were quarantined too (it says 'event' otherwise)
+        kind_column = {"kind": "col.kind"} if by_reason["kind"].nunique() > 1 else {}
         ui.show_table(
             by_reason,
             lang,
             columns={
                 "reason_code": "col.reason_code",
-                "kind": "col.kind",
+                **kind_column,
                 "rows": "col.rows",
                 "share": "col.share",
             },
             formats={"rows": "int", "share": "pct"},
             max_rows=30,
+            column_widths={"reason_code": 290},
         )
         ui.download_csv(by_reason, "quarantine_by_reason.csv", "dl_quarantine_by_reason", lang)
 
@@ -115,7 +118,7 @@ else:
             t("dq.rows.reason_filter", lang),
             [None, *codes],
             format_func=lambda c: t("dq.rows.all_reasons", lang) if c is None else c,
-            key="dq_reason",
+            key=f"dq_reason_{lang}",  # per language: option labels are fixed per widget key
             on_change=lambda: st.session_state.update(dq_page=1),
         )
     n_rows = n_quarantined if code is None else ui.cached(dq.quarantine_count, source, code)
@@ -151,7 +154,7 @@ else:
         },
         formats={"row_no": "int"},
         max_rows=ROWS_PER_PAGE,
-        column_widths={"file": 140, "row_no": 70, "reason": 300},
+        column_widths={"file": 140, "row_no": 70, "reason": 340},
         key=f"dq_rows_{code}_{page}",
         select_row=True,
     )

@@ -192,7 +192,7 @@ def test_selecting_a_quarantined_row_shows_its_raw_values(demo: Path) -> None:
 def test_quarantine_reason_filter(demo: Path) -> None:
     at = _run(DATA_QUALITY)
     at.number_input(key="dq_page").set_value(2).run()
-    at.selectbox(key="dq_reason").set_value("unknown_channel").run()
+    at.selectbox(key="dq_reason_en").set_value("unknown_channel").run()
     assert not at.exception
     rows = _frame_by_columns(at, "File", "Row", "Reason", "Raw row")
     assert sorted(rows["Row"]) == [29, 30, 44]

@@ -16,6 +16,7 @@ STEPS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], object]]] = [
     ("identity links", identity.build_links),
     ("stitching persons", identity.stitch_components),
     ("component owners", identity.build_owners),
+    ("identifier lookup", identity.build_ident_lookup),
     ("enriching events", records.build_events_enriched),
     ("journeys", records.build_journeys),
     ("KPI records", records.build_records),

@@ -20,49 +20,56 @@ COHORT_DIMS = ("segment", "value_tier", "region", "plan")
 RECORD_DIMS = ("channel", "intent", "journey_type", "identity_state") + COHORT_DIMS
 
 
-def build_events_enriched(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _ev_ident AS
-        SELECT e.event_id,
-               coalesce(ca.component, cn.component) AS component,
-               coalesce(e.customer_id IS NOT NULL
-                        OR la.first_link_ts <= e.ts OR ln.first_link_ts <= e.ts, false) AS recognized_self
-        FROM events e
-        LEFT JOIN id_component ca ON ca.ident = 'a:' || e.anonymous_id
-        LEFT JOIN id_component cn ON cn.ident = 'n:' || e.network_id
-        LEFT JOIN id_first_link la ON la.ident = 'a:' || e.anonymous_id
-        LEFT JOIN id_first_link ln ON ln.ident = 'n:' || e.network_id"""
+def _first_by_time(relation: str, key: str, columns: str, where: str = "true") -> str:
+    """The first row of each ``key`` group in (ts, event_id) order.
+
+    A window with QUALIFY: several times faster at ten million events than ``arg_min``
+    with a struct key, and, unlike ``arg_min``, it keeps NULL values of the first row.
+    """
+    return (
+        f"SELECT {key}, {columns} FROM {relation} WHERE {key} IS NOT NULL AND {where} "
+        f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY ts, event_id) = 1"
     )
+
+
+def build_events_enriched(con: duckdb.DuckDBPyConnection) -> None:
     # An event's person: its customer; else its component's single owner; else anon:<min id>.
+    # It is recognized at its own time when it carries a customer id or one of its
+    # identifiers had been linked to a customer at or before its ts.
     con.execute(
         """CREATE OR REPLACE TABLE ev AS
-        SELECT e.*, i.component, i.recognized_self,
-               coalesce(e.customer_id, o.owner, 'anon:' || i.component) AS person,
-               (e.customer_id IS NOT NULL OR o.owner IS NOT NULL) AS person_is_customer
-        FROM events e JOIN _ev_ident i USING (event_id)
-        LEFT JOIN component_owner o ON o.component = i.component"""
+        SELECT e.* EXCLUDE (extra, ingest_id, file_idx),
+               coalesce(a.component, n.component) AS component,
+               coalesce(e.customer_id IS NOT NULL
+                        OR a.first_link_ts <= e.ts OR n.first_link_ts <= e.ts, false) AS recognized_self,
+               coalesce(e.customer_id, a.owner, n.owner, 'anon:' || coalesce(a.component, n.component)) AS person,
+               (e.customer_id IS NOT NULL OR coalesce(a.owner, n.owner) IS NOT NULL) AS person_is_customer
+        FROM events e
+        LEFT JOIN ident_anon a ON a.anonymous_id = e.anonymous_id
+        LEFT JOIN ident_net n ON n.network_id = e.network_id"""
     )
-    con.execute("DROP TABLE _ev_ident")
 
 
 def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
+    first = _first_by_time(
+        "ev", "journey_id",
+        "ts AS start_ts, event_id AS first_event_id, channel, recognized_self, person, person_is_customer",
+    )
+    first_type = _first_by_time("ev", "journey_id", "journey_type", "journey_type IS NOT NULL")
+    first_intent = _first_by_time("ev", "journey_id", "intent AS first_intent", "intent IS NOT NULL")
     con.execute(
         f"""CREATE OR REPLACE TABLE journeys AS
-        SELECT journey_id,
-               min(ts) AS start_ts,
-               arg_min(event_id, {FIRST}) AS first_event_id,
-               arg_min(channel, {FIRST}) AS channel,
-               arg_min(journey_type, {FIRST}) FILTER (WHERE journey_type IS NOT NULL) AS journey_type,
-               arg_min(intent, {FIRST}) FILTER (WHERE intent IS NOT NULL) AS first_intent,
-               bool_or(event_type = 'journey_goal') AS completed,
-               CASE WHEN arg_min_null(recognized_self, {FIRST}) THEN 'recognized' ELSE 'anonymous' END
-                   AS identity_state,
-               arg_min_null(person, {FIRST}) AS person,
-               arg_min_null(person_is_customer, {FIRST}) AS person_is_customer,
-               count(*) AS n_events,
-               count(*) FILTER (WHERE event_type = 'page_view') AS n_page_views
-        FROM ev WHERE journey_id IS NOT NULL
-        GROUP BY journey_id"""
+        WITH agg AS (
+            SELECT journey_id, bool_or(event_type = 'journey_goal') AS completed, count(*) AS n_events,
+                   count(*) FILTER (WHERE event_type = 'page_view') AS n_page_views
+            FROM ev WHERE journey_id IS NOT NULL GROUP BY journey_id)
+        SELECT f.journey_id, f.start_ts, f.first_event_id, f.channel, t.journey_type, i.first_intent,
+               a.completed,
+               CASE WHEN f.recognized_self THEN 'recognized' ELSE 'anonymous' END AS identity_state,
+               f.person, f.person_is_customer, a.n_events, a.n_page_views
+        FROM ({first}) f JOIN agg a USING (journey_id)
+        LEFT JOIN ({first_type}) t USING (journey_id)
+        LEFT JOIN ({first_intent}) i USING (journey_id)"""
     )
     # The attributes an event gives when it is a record's source: its journey's
     # identity_state and journey_type when it has a journey_id (CONTRACT.md 4, note 1).
@@ -77,13 +84,11 @@ def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
         FROM ev e LEFT JOIN journeys j USING (journey_id)
         WHERE e.event_type IN ('contact', 'handoff_requested', 'survey_response')"""
     )
+    fields = "event_id, ts, channel, intent, journey_type, identity_state, person, person_is_customer"
     con.execute(
         f"""CREATE OR REPLACE TABLE contact_first AS
-        SELECT contact_id, arg_min(s, {FIRST}) AS src
-        FROM (SELECT *, struct_pack(event_id, ts, channel, intent, journey_type, identity_state,
-                                    person, person_is_customer) AS s
-              FROM ev_source WHERE event_type = 'contact')
-        GROUP BY contact_id"""
+        SELECT contact_id, struct_pack({fields}) AS src
+        FROM ({_first_by_time("ev_source", "contact_id", fields, "event_type = 'contact'")})"""
     )
 
 
@@ -111,6 +116,7 @@ def _dims(src: str) -> str:
 
 
 def build_records(con: duckdb.DuckDBPyConnection) -> None:
+    fields = "event_id, ts, channel, intent, journey_type, identity_state, person, person_is_customer"
     # Journey records: a journey is its own source; intent falls back to its journey_type.
     con.execute(
         f"""CREATE OR REPLACE TABLE rec_journey AS
@@ -189,11 +195,8 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""CREATE OR REPLACE TABLE rec_handoff AS
         WITH h AS (
-            SELECT contact_id, arg_min(s, {FIRST}) AS src, min(ts) AS first_ts
-            FROM (SELECT *, struct_pack(event_id, ts, channel, intent, journey_type, identity_state,
-                                        person, person_is_customer) AS s
-                  FROM ev_source WHERE event_type = 'handoff_requested')
-            GROUP BY contact_id),
+            SELECT contact_id, struct_pack({fields}) AS src, ts AS first_ts
+            FROM ({_first_by_time("ev_source", "contact_id", fields, "event_type = 'handoff_requested'")})),
         hs AS (
             SELECT h.contact_id, h.src.event_id, h.src.ts, h.src.channel,
                    CASE WHEN cf.contact_id IS NOT NULL THEN cf.src.intent ELSE h.src.intent END AS intent,

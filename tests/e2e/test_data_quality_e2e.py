@@ -26,6 +26,13 @@ def _screenshot(page: Page, name: str) -> Path:
     """A full-page screenshot. Streamlit scrolls inside its main container, not the
     document, so the viewport is stretched to the content's height for the shot."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # every data grid drawn (its accessible mirror table exists) and no element still loading
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stDataFrame]')]"
+        ".every(g => g.querySelector('table[role=grid] td'))"
+        " && !document.querySelector('[data-testid=stSkeleton]')",
+        timeout=TIMEOUT,
+    )
     height = page.evaluate(
         "() => Math.max(...['stMain', 'stSidebarContent'].map("
         "id => document.querySelector(`[data-testid=${id}]`)?.scrollHeight || 0))"
@@ -60,6 +67,7 @@ def test_data_quality_page_in_chromium(
     page.goto(app_server)
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("data to 2026-03-01 23:59 UTC")).to_be_visible(timeout=TIMEOUT)
+    expect(_table_with_cell(page, "Handoff abandonment")).to_have_count(1, timeout=TIMEOUT)
     _screenshot(page, "overview_en")
 
     # ---- to Data quality through the sidebar
@@ -95,4 +103,6 @@ def test_data_quality_page_in_chromium(
     expect(page.get_by_text("datos hasta 2026-03-01 23:59 UTC")).to_be_visible()
     expect(page).to_have_url(f"{app_server}/data-quality?lang=es")
     expect(page.get_by_role("button", name="Descargar CSV").first).to_be_visible()
+    expect(page.get_by_role("combobox", name="Motivo")).to_have_value("Todos los motivos")
+    expect(page.get_by_test_id("stMetric").get_by_text("Vinculados a cliente")).to_be_visible()
     _screenshot(page, "data_quality_es")
