@@ -6,7 +6,7 @@ readable caption, URL query parameters and the manifest beside an export.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -81,6 +81,14 @@ class FilterSpec(BaseModel):
             if vals:
                 out[dim] = tuple(dict.fromkeys(vals))
         return dict(sorted(out.items()))
+
+    @field_validator("as_of")
+    @classmethod
+    def _naive_utc(cls, value: datetime | None) -> datetime | None:
+        """Timestamps are naive UTC everywhere; an aware as_of is converted."""
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC).replace(tzinfo=None)
+        return value
 
     @model_validator(mode="after")
     def _range(self) -> FilterSpec:
