@@ -77,21 +77,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress(enabled: bool) -> tuple[Callable[[str], None], Callable[[], None]]:
-    """A live status line on stderr (only on a terminal)."""
+def _progress(enabled: bool, total: int | None = None) -> tuple[Callable[[str], None], Callable[[], None]]:
+    """A progress bar on stderr (only on a terminal): one tick per pipeline step."""
     if not enabled or not sys.stderr.isatty():
         return (lambda _m: None), (lambda: None)
     from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
-    status = console.status("starting")
-    status.start()
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description:<40}"), BarColumn(),
+                        TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                        console=Console(stderr=True), transient=False)
+    task = progress.add_task("starting", total=total)
+    progress.start()
 
     def say(msg: str) -> None:
-        console.log(msg)
-        status.update(msg)
+        progress.update(task, description=msg, advance=1)
 
-    return say, status.stop
+    def stop() -> None:
+        progress.update(task, completed=total or progress.tasks[0].completed)
+        progress.stop()
+
+    return say, stop
+
+
+def pipeline_steps(n_files: int, with_customers: bool) -> int:
+    """How many progress messages an ingest + build emits (for the bar's total)."""
+    from cxmetrics.model.build import STEPS
+
+    return n_files + 2 + int(with_customers) + len(STEPS) + 1
 
 
 def _db(args: argparse.Namespace) -> Path:
@@ -133,7 +146,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
     from cxmetrics.synth import generate
 
     end = parse_date(args.end, "--end") if args.end else None
-    say, stop = _progress(True)
+    say, stop = _progress(True, None)
     try:
         res = generate(args.out, seed=args.seed, customers=args.customers, days=args.days, end=end,
                        fmt=args.format, progress=lambda done, total: say(f"customers {done:,}/{total:,}"))
@@ -154,7 +167,7 @@ def cmd_ingest(args: argparse.Namespace) -> None:
 
     if not args.files and not args.customers:
         raise UserError("nothing to ingest: name event files and/or --customers FILE")
-    say, stop = _progress(True)
+    say, stop = _progress(True, pipeline_steps(len(args.files), bool(args.customers)))
     try:
         res = ingest_and_build(args.files, args.customers, _db(args), say)
     finally:
@@ -183,7 +196,7 @@ def cmd_ingest(args: argparse.Namespace) -> None:
 def cmd_build(args: argparse.Namespace) -> None:
     from cxmetrics.pipeline import rebuild
 
-    say, stop = _progress(True)
+    say, stop = _progress(True, pipeline_steps(0, False) - 2)
     try:
         res = rebuild(_db(args), say)
     finally:
