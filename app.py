@@ -1,32 +1,33 @@
-"""cxmetrics dashboard: navigation, the shared sidebar and the session language.
+"""cxmetrics dashboard: navigation, the shared sidebar (language, filter) and session state.
 
 Run with ``streamlit run app.py`` (or ``make run``). Pages are listed explicitly:
-with ``st.navigation`` Streamlit does not discover ``pages/`` on its own.
+with ``st.navigation`` Streamlit does not discover ``pages/`` on its own. Pages are thin
+views: they read the active filter kept here, call the library and draw.
 """
 
 import streamlit as st
 
-from cxmetrics import ui
+from cxmetrics import ui, ui_filters
 from cxmetrics.i18n import t
 
 st.set_page_config(layout="wide", page_title="cxmetrics")
 
 lang = ui.init_language()
-pages = [
-    st.Page(
-        "pages/1_Overview.py",
-        title=t("nav.overview", lang),
-        icon=":material/dashboard:",
-        url_path="overview",
-        default=True,
-    ),
-    st.Page(
-        "pages/8_Data_quality.py",
-        title=t("nav.data_quality", lang),
-        icon=":material/fact_check:",
-        url_path="data-quality",
-    ),
+PAGES = [
+    ("pages/1_Overview.py", "nav.overview", ":material/dashboard:", "overview"),
+    ("pages/2_Channels_cohorts.py", "nav.channels", ":material/grid_view:", "channels"),
+    ("pages/3_Journeys_handoffs.py", "nav.journeys", ":material/route:", "journeys"),
+    ("pages/4_Identity_uplift.py", "nav.uplift", ":material/how_to_reg:", "uplift"),
+    ("pages/8_Data_quality.py", "nav.data_quality", ":material/fact_check:", "data-quality"),
 ]
-page = st.navigation(pages)
+page = st.navigation(
+    [
+        st.Page(path, title=t(key, lang), icon=icon, url_path=url, default=(i == 0))
+        for i, (path, key, icon, url) in enumerate(PAGES)
+    ]
+)
 ui.sidebar(lang)
+source = ui.get_source_or_none()
+if source is not None and page.url_path != "data-quality":
+    st.session_state[ui_filters.ACTIVE_KEY] = ui_filters.sidebar_filters(source, lang)
 page.run()

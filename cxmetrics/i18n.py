@@ -231,6 +231,18 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+from cxmetrics import (  # noqa: E402
+    i18n_channels,
+    i18n_dashboard,
+    i18n_journeys,
+    i18n_overview,
+    i18n_uplift,
+)
+
+for _module in (i18n_dashboard, i18n_overview, i18n_channels, i18n_journeys, i18n_uplift):
+    STRINGS.update(_module.STRINGS)
+
+
 def t(key: str, lang: str = "en", **fmt: object) -> str:
     """The text for ``key`` in ``lang`` (English if missing), with ``{placeholders}`` filled."""
     entry = STRINGS.get(key)

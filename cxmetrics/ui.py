@@ -104,6 +104,14 @@ def get_source() -> Source | None:
     return snapshot.open_snapshot(get_settings().db_path)
 
 
+def get_source_or_none() -> Source | None:
+    """The current snapshot, or None (no data yet, or unreadable: the page says why)."""
+    try:
+        return get_source()
+    except UserError:
+        return None
+
+
 def require_source(lang: str) -> Source:
     """The current snapshot; without one, a friendly message and the page stops here."""
     try:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import duckdb
 
 from cxmetrics import db
-from cxmetrics.model import cube, identity, quality, records
+from cxmetrics.model import cube, identity, insights, quality, records
 
 Progress = Callable[[str], None]
 
@@ -20,6 +20,7 @@ STEPS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], object]]] = [
     ("enriching events", records.build_events_enriched),
     ("journeys", records.build_journeys),
     ("KPI records", records.build_records),
+    ("journey, contact and churn insights", insights.build_insights),
     ("cube", cube.build_cube),
     ("data quality", quality.build_quality),
 ]

@@ -20,7 +20,7 @@ COHORT_DIMS = ("segment", "value_tier", "region", "plan")
 RECORD_DIMS = ("channel", "intent", "journey_type", "identity_state") + COHORT_DIMS
 
 
-def _first_by_time(relation: str, key: str, columns: str, where: str = "true") -> str:
+def first_by_time(relation: str, key: str, columns: str, where: str = "true") -> str:
     """The first row of each ``key`` group in (ts, event_id) order.
 
     A window with QUALIFY: several times faster at ten million events than ``arg_min``
@@ -51,12 +51,12 @@ def build_events_enriched(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
-    first = _first_by_time(
+    first = first_by_time(
         "ev", "journey_id",
         "ts AS start_ts, event_id AS first_event_id, channel, recognized_self, person, person_is_customer",
     )
-    first_type = _first_by_time("ev", "journey_id", "journey_type", "journey_type IS NOT NULL")
-    first_intent = _first_by_time("ev", "journey_id", "intent AS first_intent", "intent IS NOT NULL")
+    first_type = first_by_time("ev", "journey_id", "journey_type", "journey_type IS NOT NULL")
+    first_intent = first_by_time("ev", "journey_id", "intent AS first_intent", "intent IS NOT NULL")
     con.execute(
         f"""CREATE OR REPLACE TABLE journeys AS
         WITH agg AS (
@@ -88,11 +88,11 @@ def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""CREATE OR REPLACE TABLE contact_first AS
         SELECT contact_id, struct_pack({fields}) AS src
-        FROM ({_first_by_time("ev_source", "contact_id", fields, "event_type = 'contact'")})"""
+        FROM ({first_by_time("ev_source", "contact_id", fields, "event_type = 'contact'")})"""
     )
 
 
-def _cohort(person_table: str) -> str:
+def cohort(person_table: str) -> str:
     """Cohort columns for a record whose person/person_is_customer are in ``person_table``."""
     cols = ", ".join(
         f"coalesce(CASE WHEN {person_table}.person_is_customer THEN cu.{d} END, 'unknown') AS {d}"
@@ -105,11 +105,11 @@ def _cohort(person_table: str) -> str:
     )
 
 
-def _cohort_join(person_table: str) -> str:
+def cohort_join(person_table: str) -> str:
     return f"LEFT JOIN customers cu ON {person_table}.person_is_customer AND cu.customer_id = {person_table}.person"
 
 
-def _dims(src: str) -> str:
+def source_dims(src: str) -> str:
     return ", ".join(
         f"coalesce({src}.{d}, 'unknown') AS {d}" for d in ("channel", "intent", "journey_type", "identity_state")
     )
@@ -123,8 +123,8 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
         SELECT j.journey_id AS record_id, j.start_ts AS t, j.channel,
                coalesce(j.first_intent, j.journey_type, 'unknown') AS intent,
                coalesce(j.journey_type, 'unknown') AS journey_type, j.identity_state,
-               {_cohort('j')}, j.person, j.completed, j.n_page_views
-        FROM journeys j {_cohort_join('j')}"""
+               {cohort('j')}, j.person, j.completed, j.n_page_views
+        FROM journeys j {cohort_join('j')}"""
     )
     # Survey records: source is the rated contact, else the rated journey, else itself.
     con.execute(
@@ -151,9 +151,9 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
             LEFT JOIN contact_first c ON c.contact_id = r.contact_id
             LEFT JOIN journeys j ON j.journey_id = r.journey_id
             WHERE r.event_type = 'survey_response')
-        SELECT s.event_id AS record_id, s.ts AS t, {_dims('s')}, {_cohort('s')}, s.person, s.source,
+        SELECT s.event_id AS record_id, s.ts AS t, {source_dims('s')}, {cohort('s')}, s.person, s.source,
                s.survey_type, s.score, s.verbatim, s.contact_id, s.journey_id
-        FROM src s {_cohort_join('s')}"""
+        FROM src s {cohort_join('s')}"""
     )
     # FCR episodes: the first event of each contact_id, with a person, grouped by
     # (person, intent) in (ts, event_id) order; a contact within 7 days of the episode's
@@ -181,12 +181,16 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute(
         f"""CREATE OR REPLACE TABLE rec_fcr AS
-        SELECT c.event_id AS record_id, c.ts AS t, {_dims('c')}, {_cohort('c')}, c.person,
+        SELECT c.event_id AS record_id, c.ts AS t, {source_dims('c')}, {cohort('c')}, c.person,
                c.contact_id, c.last_in_window - c.rn AS repeats,
                (c.last_in_window = c.rn) AS resolved,
-               c.ts + INTERVAL 7 DAY AS window_close
+               c.ts + INTERVAL 7 DAY AS window_close,
+               r.channel AS repeat_channel,  -- where the customer came back (first repeat)
+               date_diff('minute', c.ts, r.ts) / 60.0 AS hours_to_repeat
         FROM _episode_starts s JOIN _contacts c USING (person, intent, rn)
-        {_cohort_join('c')}"""
+        LEFT JOIN _contacts r ON r.person = c.person AND r.intent = c.intent AND r.rn = c.rn + 1
+                              AND c.last_in_window > c.rn
+        {cohort_join('c')}"""
     )
     con.execute("DROP TABLE _contacts")
     con.execute("DROP TABLE _episode_starts")
@@ -196,7 +200,7 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
         f"""CREATE OR REPLACE TABLE rec_handoff AS
         WITH h AS (
             SELECT contact_id, struct_pack({fields}) AS src, ts AS first_ts
-            FROM ({_first_by_time("ev_source", "contact_id", fields, "event_type = 'handoff_requested'")})),
+            FROM ({first_by_time("ev_source", "contact_id", fields, "event_type = 'handoff_requested'")})),
         hs AS (
             SELECT h.contact_id, h.src.event_id, h.src.ts, h.src.channel,
                    CASE WHEN cf.contact_id IS NOT NULL THEN cf.src.intent ELSE h.src.intent END AS intent,
@@ -204,7 +208,7 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
                    NOT EXISTS (SELECT 1 FROM events a WHERE a.event_type = 'agent_connected'
                                AND a.contact_id = h.contact_id AND a.ts >= h.first_ts) AS abandoned
             FROM h LEFT JOIN contact_first cf USING (contact_id))
-        SELECT hs.event_id AS record_id, hs.ts AS t, {_dims('hs')}, {_cohort('hs')}, hs.person,
+        SELECT hs.event_id AS record_id, hs.ts AS t, {source_dims('hs')}, {cohort('hs')}, hs.person,
                hs.contact_id, hs.abandoned
-        FROM hs {_cohort_join('hs')}"""
+        FROM hs {cohort_join('hs')}"""
     )
