@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     # Key for pseudonymizing person ids in exports and drill-downs (set in secrets in production).
     pseudonym_key: str = Field(default="", repr=False)
     # Memory limit for DuckDB in the writer process.
-    duckdb_memory_limit: str = "4GB"
+    duckdb_memory_limit: str = "3GB"
     duckdb_threads: int = 2
 
 
