@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from cxmetrics import db, readers, schema
+from cxmetrics.errors import FileRejected
 from cxmetrics.validation import EVENT_REASONS_SQL, customer_validation_sql, event_validation_sql
 
 Progress = Callable[[str], None]
@@ -151,9 +152,13 @@ def _ingest_events(con: duckdb.DuckDBPyConnection, sources: list[readers.SourceF
     # 1. Stage every row of every file with its parsed ts/score and a validity flag.
     for idx, src in enumerate(sources):
         say(f"reading and validating {src.path.name}")
-        normalized = readers.normalized_sql(con, src, idx, schema.EVENT_COLUMNS, f"_src_{idx}")
+        normalized = readers.normalized_sql(con, src, idx, schema.EVENT_COLUMNS, f"_src_{idx}",
+                                            schema.ALWAYS_REQUIRED)
         verb = "CREATE OR REPLACE TEMP TABLE _staged AS" if idx == 0 else "INSERT INTO _staged"
-        con.execute(f"{verb} {event_validation_sql('(' + normalized + ')')}")
+        try:
+            con.execute(f"{verb} {event_validation_sql('(' + normalized + ')')}")
+        except duckdb.Error as exc:  # e.g. a Parquet file whose data pages are corrupt
+            raise FileRejected(str(src.path), f"cannot be read ({str(exc).splitlines()[0][:200]})") from None
         con.execute(f"DROP VIEW IF EXISTS _src_{idx}")
     # 2. Quarantine: reasons are built for the invalid rows only.
     say("quarantining invalid rows")
@@ -209,7 +214,7 @@ def _ingest_events(con: duckdb.DuckDBPyConnection, sources: list[readers.SourceF
 
 
 def _ingest_customers(con: duckdb.DuckDBPyConnection, src: readers.SourceFile, ingest_id: int) -> FileCounts:
-    normalized = readers.normalized_sql(con, src, 0, schema.CUSTOMER_COLUMNS, "_src_customers")
+    normalized = readers.normalized_sql(con, src, 0, schema.CUSTOMER_COLUMNS, "_src_customers", ("customer_id",))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cust AS {customer_validation_sql('(' + normalized + ')')}")
     con.execute(
         f"""INSERT INTO quarantine

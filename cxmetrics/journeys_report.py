@@ -148,7 +148,7 @@ def handoff_funnel(source: Source, spec: FilterSpec, by: str | None) -> pd.DataF
     counts["handoff_share"] = counts["handed_off"] / counts["contacts"]
     kpi = _estimates(source, "handoff_abandonment", group, spec).drop(columns="successes")
     if by:
-        out = counts.merge(kpi, on=by, how="left")
+        out = counts.merge(kpi, on=by, how="left").astype({"n": "Int64"})  # no handoff: no KPI row
         return out.sort_values(["contacts", by], ascending=[False, True], ignore_index=True)
     if len(kpi):
         for col in ("value", "ci_low", "ci_high", "n"):

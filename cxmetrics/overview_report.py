@@ -12,6 +12,7 @@ import pandas as pd
 
 from cxmetrics.compare import Period, closed_periods, compare_periods, period_of
 from cxmetrics.filters import FilterSpec
+from cxmetrics.i18n import MISSING, fmt_number, t
 from cxmetrics.metrics import KPI_ORDER, KPIS, Source, kpi_stats
 from cxmetrics.settings import get_settings
 
@@ -109,13 +110,41 @@ def sparklines(source: Source, period: Period | None, spec: FilterSpec | None = 
     return pd.DataFrame(rows)
 
 
-def spark_values(lines: pd.DataFrame, kpi: str, min_n: int | None = None) -> list[float | None]:
-    """One KPI's sparkline values, oldest first; periods under the minimum n are gaps."""
+def spark_values(lines: pd.DataFrame, kpi: str, min_n: int | None = None) -> list[float]:
+    """One KPI's sparkline values, oldest first, over the periods with at least the minimum n
+    (a thin period would draw a misleading spike; st.metric takes no gaps)."""
     min_n = get_settings().min_n if min_n is None else min_n
     part = lines[lines["kpi"] == kpi].sort_values("period")
-    return [v if n >= min_n and v is not None and v == v else None
-            for v, n in zip(part["value"], part["n"], strict=True)]
+    return [float(v) for v, n in zip(part["value"], part["n"], strict=True) if n >= min_n and pd.notna(v)]
 
 
 def period_label(start: date | None, end: date | None) -> str:
     return f"{start.isoformat()} → {end.isoformat()}" if start and end else ""
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def value_decimals(kpi: str) -> int:
+    """CES is a 1–7 mean: two decimals; NPS points and percentages: one."""
+    return 2 if KPIS[kpi].kind == "mean" else 1
+
+
+def format_value(kpi: str, value: float | None, lang: str) -> str:
+    """A KPI value on its display scale: ``-10.3`` (NPS), ``57.1%`` / ``57,1 %`` (rates), ``5.10`` (CES)."""
+    text = fmt_number(value, lang, value_decimals(kpi))
+    if text == MISSING or KPIS[kpi].kind != "rate":
+        return text
+    return f"{text} %" if lang == "es" else f"{text}%"
+
+
+def format_delta(kpi: str, delta: float | None, lang: str) -> str | None:
+    """A signed difference with its unit: ``+2.5 pts``, ``-11.3 pp``, ``+0.56``; None when missing.
+    The sign is an ASCII ``+``/``-`` (the tile's arrow follows it)."""
+    text = fmt_number(abs(delta) if delta is not None else None, lang, value_decimals(kpi))
+    if text == MISSING:
+        return None
+    rounded_zero = round(abs(delta), value_decimals(kpi)) == 0
+    sign = "" if rounded_zero else ("-" if delta < 0 else "+")
+    unit = t(f"ov.delta_unit.{KPIS[kpi].kind}", lang)
+    return f"{sign}{text} {unit}".rstrip()

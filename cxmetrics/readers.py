@@ -175,6 +175,7 @@ def normalized_sql(
     file_idx: int,
     contract_columns: tuple[str, ...],
     view: str,
+    required: tuple[str, ...] = (),
 ) -> str:
     """Register ``src`` in ``con`` and return a SELECT giving its normalized relation."""
     if src.fmt == "csv":
@@ -206,6 +207,19 @@ def normalized_sql(
         )
         # json_type must never see invalid JSON (DuckDB does not short-circuit AND).
         ok = "(_problem IS NULL AND json_type(CASE WHEN json_valid(line) THEN line ELSE '0' END) = 'OBJECT')"
+        # A JSON Lines file "has" a column when any of its objects has that key; a required
+        # key that no object carries rejects the file, as a missing CSV header column does.
+        keys = {
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT unnest(json_keys(line)) FROM {view} WHERE {ok}"
+            ).fetchall()
+        }
+        n_objects = con.execute(f"SELECT count(*) FROM {view} WHERE {ok}").fetchall()[0][0]
+        missing = [c for c in required if c not in keys]
+        if n_objects and missing:
+            raise FileRejected(str(src.path), f"missing required column{'s' if len(missing) > 1 else ''} "
+                               f"{', '.join(missing)} (no line has it)")
         cols = {
             c: _clean(f"json_extract_string(j, {sql_str('$.' + json.dumps(c))})") for c in contract_columns
         }

@@ -1,39 +1,121 @@
-"""Overview (placeholder): the six KPIs over all data. The real tiles come later."""
+"""Overview (executives): six KPI tiles with interval, delta vs the previous period and trend."""
 
 import pandas as pd
 import streamlit as st
 
-from cxmetrics import ui
-from cxmetrics.i18n import t
+from cxmetrics import overview_report as ov
+from cxmetrics import ui, ui_filters
+from cxmetrics.i18n import MISSING, fmt_int, fmt_number, t
 from cxmetrics.metrics import KPIS
+from cxmetrics.settings import get_settings
 
 lang = ui.current_lang()
-st.title(t("overview.title", lang))
 source = ui.require_source(lang)
-ui.data_caption(source, lang)
+active = ui_filters.current()
+ui_filters.page_header(t("overview.title", lang), source, lang, active)
+settings = get_settings()
 
-rows = ui.kpi_table(source)
-df = pd.DataFrame(rows, columns=["kpi", "value", "n", "ci_low", "ci_high"])
-df["label"] = df["kpi"].map(lambda k: KPIS[k].label(lang))
-df["unit"] = df["kpi"].map(lambda k: KPIS[k].unit)
-df["definition"] = df["kpi"].map(
-    lambda k: KPIS[k].definition_es if lang == "es" else KPIS[k].definition_en
+period = active.period
+tiles = ui.cached(ov.tiles, source, period, active.spec)
+lines = ui.cached(ov.sparklines, source, period, active.spec)
+if period is None and active.mode != ui_filters.ALL_MODE:
+    st.info(t("ov.no_period", lang))
+
+
+def definition(kpi: str) -> str:
+    return KPIS[kpi].definition_es if lang == "es" else KPIS[kpi].definition_en
+
+
+def interval(row: pd.Series) -> str:
+    k = row["kpi"]
+    if pd.isna(row["ci_low"]):
+        return MISSING
+    return f"{ov.format_value(k, row['ci_low'], lang)} – {ov.format_value(k, row['ci_high'], lang)}"
+
+
+# ---------------------------------------------------------------- tiles
+columns = st.columns(3) + st.columns(3)
+for col, row in zip(columns, tiles.to_dict("records"), strict=True):
+    k = row["kpi"]
+    enough = bool(row["enough_data"])
+    delta = ov.format_delta(k, row["delta"], lang) if enough and period is not None else None
+    significant = bool(row["significant"])
+    if significant:
+        color = "normal" if KPIS[k].higher_is_better else "inverse"
+    else:
+        color = "off"
+    spark = ov.spark_values(lines, k, settings.min_n)
+    with col.container(border=True, key=f"tile_{k}"):
+        st.metric(
+            t(f"ov.tile.{k}", lang),
+            ov.format_value(k, row["value"], lang) if enough else t("not_enough_data", lang),
+            delta=delta,
+            delta_color=color,
+            delta_description=(
+                t("ov.delta.significant" if significant else "ov.delta.not_significant", lang)
+                if delta is not None
+                else None
+            ),
+            help=definition(k),
+            chart_data=spark if len(spark) > 1 else None,
+            chart_type="line",
+        )
+        if enough:
+            note = t("ov.tile.ci", lang, low=ov.format_value(k, row["ci_low"], lang),
+                     high=ov.format_value(k, row["ci_high"], lang), n=fmt_int(row["n"], lang))
+            if period is not None and delta is None:
+                note += " · " + t("ov.tile.no_previous", lang)
+        else:
+            note = t("ov.tile.too_few", lang, n=fmt_int(row["n"], lang), min_n=fmt_int(settings.min_n, lang))
+        st.caption(note)
+
+spark_n = len(lines["period"].unique()) if not lines.empty else 0
+if period is not None:
+    st.caption(
+        t(
+            "ov.tiles.caption_period",
+            lang,
+            current=ov.period_label(period.start, period.end),
+            previous=ov.period_label(period.previous().start, period.previous().end),
+            alpha=fmt_number(settings.alpha, lang, 2),
+            min_n=fmt_int(settings.min_n, lang),
+            spark=spark_n,
+        )
+    )
+else:
+    st.caption(t("ov.tiles.caption_all", lang, spark=spark_n))
+
+# ---------------------------------------------------------------- table
+st.subheader(t("ov.table.header", lang))
+st.caption(t("ov.table.caption", lang))
+shown = tiles.assign(
+    label=[KPIS[k].label(lang) for k in tiles["kpi"]],
+    value_s=[ov.format_value(k, v, lang) for k, v in zip(tiles["kpi"], tiles["value"], strict=True)],
+    ci=[interval(r) for _, r in tiles.iterrows()],
+    previous_s=[ov.format_value(k, v, lang) for k, v in zip(tiles["kpi"], tiles["previous"], strict=True)],
+    delta_s=[ov.format_delta(k, v, lang) or MISSING for k, v in zip(tiles["kpi"], tiles["delta"], strict=True)],
+    significant_s=[t("ov.yes" if s else "ov.no", lang) for s in tiles["significant"]],
+    definition=[definition(k) for k in tiles["kpi"]],
 )
-
-st.caption(t("overview.caption", lang))
+table_columns = {"label": "col.kpi", "value_s": "col.value", "ci": "ov.col.ci", "n": "col.n"}
+if period is not None:
+    table_columns |= {
+        "previous_s": "ov.col.previous",
+        "previous_n": "ov.col.previous_n",
+        "delta_s": "ov.col.delta",
+        "q_value": "ov.col.q",
+        "significant_s": "ov.col.significant",
+    }
+table_columns["definition"] = "col.definition"
 ui.show_table(
-    df,
+    shown,
     lang,
-    columns={
-        "label": "col.kpi",
-        "value": "col.value",
-        "ci_low": "col.ci_low",
-        "ci_high": "col.ci_high",
-        "n": "col.n",
-        "unit": "col.unit",
-        "definition": "col.definition",
-    },
-    formats={"value": "number", "ci_low": "number", "ci_high": "number", "n": "int"},
-    column_widths={"label": 190, "value": 80, "ci_low": 95, "ci_high": 95, "n": 70, "unit": 80},
+    columns=table_columns,
+    formats={"n": "int", "previous_n": "int", "q_value": "number"},
+    decimals={"q_value": 3},
+    column_widths={"label": 190, "definition": "large"},
+    right_align=("value_s", "ci", "previous_s", "delta_s"),
 )
-ui.download_csv(df[["kpi", "value", "n", "ci_low", "ci_high", "unit"]], "kpis.csv", "dl_kpis", lang)
+export = tiles if period is not None else tiles[["kpi", "value", "ci_low", "ci_high", "n", "enough_data", "unit"]]
+period_tag = period.label if period is not None else "all"
+ui.download_csv(export, f"overview_kpis_{period_tag}.csv", "dl_overview_kpis", lang)

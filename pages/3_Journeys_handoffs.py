@@ -1,10 +1,281 @@
-"""Placeholder: being built."""
+"""Journeys & handoffs: completion and step drop-off, the bot→agent funnel, FCR, repeat paths."""
 
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from cxmetrics import journeys_report as jr
 from cxmetrics import ui, ui_filters
+from cxmetrics.i18n import fmt_datetime, fmt_int, fmt_number, fmt_pct, t
 
 lang = ui.current_lang()
 source = ui.require_source(lang)
-ui_filters.page_header("…", source, lang)
-st.info("This page is being built.")
+active = ui_filters.current()
+spec = active.spec
+ui_filters.page_header(t("jr.title", lang), source, lang, active)
+st.caption(t("jr.intro", lang))
+
+CHART_CONFIG = {"displayModeBar": False}
+KPI_COLUMNS = {"ci_low": "col.ci_low", "ci_high": "col.ci_high"}
+
+
+def layout(fig: go.Figure, title: str, height: int, **kwargs) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": 16}},
+        height=height,
+        margin={"l": 10, "r": 30, "t": 60, "b": 40},
+        separators=ui.plotly_separators(lang),
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
+        **kwargs,
+    )
+    return fig
+
+
+def ci_text(row: pd.Series) -> str:
+    return f"{fmt_number(row['ci_low'], lang)}–{fmt_number(row['ci_high'], lang)}"
+
+
+def rate_bars(df: pd.DataFrame, dim: str, title: str, axis: str, color: str) -> go.Figure:
+    """Horizontal bars of a rate (%) per category with 95 % whiskers, best at the top."""
+    ordered = df.iloc[::-1]  # plotly draws horizontal bars bottom-up
+    fig = go.Figure(
+        go.Bar(
+            x=ordered["value"],
+            y=ordered[dim],
+            orientation="h",
+            marker_color=color,
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": ordered["ci_high"] - ordered["value"],
+                "arrayminus": ordered["value"] - ordered["ci_low"],
+                "color": "#444",
+                "thickness": 1.2,
+            },
+            text=[f"{fmt_number(v, lang)} (n={fmt_int(n, lang)})" for v, n in zip(ordered["value"], ordered["n"], strict=True)],
+            textposition="inside",
+            insidetextanchor="start",
+            textfont={"color": "white"},
+            customdata=[[ci_text(r), fmt_int(r["n"], lang)] for _, r in ordered.iterrows()],
+            hovertemplate=f"%{{y}}: %{{x:.1f}} %<br>{t('jr.hover.ci', lang)} %{{customdata[0]}}<br>"
+            "n = %{customdata[1]}<extra></extra>",
+        )
+    )
+    return layout(
+        fig, title, max(240, 110 + 34 * len(df)), showlegend=False,
+        xaxis={"title": axis, "range": [0, 100]}, yaxis={"automargin": True},
+    )
+
+
+# ---------------------------------------------------------------- 1. journey completion
+st.header(t("jr.completion.header", lang))
+st.caption(t("jr.completion.caption", lang))
+completion = ui.cached(jr.journey_completion, source, spec)
+if completion.empty:
+    st.info(t("jr.empty", lang))
+else:
+    fig = go.Figure()
+    for i, channel in enumerate(sorted(completion["channel"].unique())):
+        part = completion[completion["channel"] == channel]
+        fig.add_bar(
+            name=channel,
+            x=part["journey_type"],
+            y=part["value"],
+            marker_color=ui.PALETTE[i % len(ui.PALETTE)],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": part["ci_high"] - part["value"],
+                "arrayminus": part["value"] - part["ci_low"],
+                "color": "#444",
+                "thickness": 1.2,
+            },
+            customdata=[[ci_text(r), fmt_int(r["n"], lang)] for _, r in part.iterrows()],
+            hovertemplate=f"%{{x}} · {channel}: %{{y:.1f}} %<br>{t('jr.hover.ci', lang)} "
+            "%{customdata[0]}<br>n = %{customdata[1]}<extra></extra>",
+        )
+    types = sorted(completion["journey_type"].unique())
+    layout(
+        fig, t("jr.completion.chart_title", lang), 420, barmode="group",
+        yaxis={"title": t("jr.completion.axis", lang), "range": [0, 100]},
+        xaxis={"categoryorder": "array", "categoryarray": types},
+        legend_title_text=t("dim.channel", lang),
+    )
+    chart_col, table_col = st.columns([3, 2], gap="large")
+    with chart_col:
+        st.plotly_chart(fig, config=CHART_CONFIG, key="jr_completion_chart")
+    with table_col:
+        ui.show_table(
+            completion, lang,
+            columns={"journey_type": "dim.journey_type", "channel": "dim.channel", "value": "jr.col.completion",
+                     **KPI_COLUMNS, "n": "jr.col.journeys_n", "completed": "jr.col.completed"},
+            formats={"value": "number", "ci_low": "number", "ci_high": "number", "n": "int", "completed": "int"},
+        )
+ui.download_csv(completion, "journey_completion.csv", "dl_journey_completion", lang)
+
+# ---------------------------------------------------------------- 2. step drop-off
+st.header(t("jr.steps.header", lang))
+st.caption(t("jr.steps.caption", lang))
+types = ui.cached(jr.journey_types, source, spec)
+if not types:
+    st.info(t("jr.empty", lang))
+else:
+    if st.session_state.get("jr_journey_type") not in types:
+        st.session_state["jr_journey_type"] = types[0]
+    journey_type = st.selectbox(t("jr.steps.select", lang), types, key="jr_journey_type")
+    funnel = ui.cached(jr.step_funnel, source, spec, journey_type)
+    labels = [t("jr.steps.goal", lang) if g else s for s, g in zip(funnel["stage"], funnel["is_goal"], strict=True)]
+    started = int(funnel["journeys_started"].iloc[0])
+    fig = go.Figure(
+        go.Funnel(
+            y=labels,
+            x=funnel["journeys"],
+            text=[f"{fmt_int(n, lang)} · {fmt_pct(s, lang)}" for n, s in zip(funnel["journeys"], funnel["share"], strict=True)],
+            textinfo="text",
+            textposition="inside",
+            marker={"color": [ui.PALETTE[2] if g else ui.PALETTE[0] for g in funnel["is_goal"]]},
+            connector={"fillcolor": "#dfe6ee"},
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
+    layout(
+        fig, t("jr.steps.chart_title", lang, type=journey_type, n=fmt_int(started, lang)),
+        max(300, 110 + 48 * len(funnel)), showlegend=False, yaxis={"automargin": True},
+    )
+    chart_col, table_col = st.columns([3, 2], gap="large")
+    with chart_col:
+        st.plotly_chart(fig, config=CHART_CONFIG, key="jr_step_funnel")
+    with table_col:
+        ui.show_table(
+            funnel.assign(stage=labels), lang,
+            columns={"stage": "jr.col.stage", "journeys": "jr.col.journeys", "share": "jr.col.share_started",
+                     "median_seconds": "jr.col.median_seconds"},
+            formats={"journeys": "int", "share": "pct", "median_seconds": "number"},
+            decimals={"median_seconds": 0},
+        )
+    ui.download_csv(funnel.assign(journey_type=journey_type), f"step_funnel_{journey_type}.csv",
+                    "dl_step_funnel", lang)
+
+# ---------------------------------------------------------------- 3. bot → agent
+st.header(t("jr.handoff.header", lang))
+bots = ui.cached(jr.bot_channels, source)
+if not bots:
+    st.info(t("jr.handoff.none", lang))
+else:
+    st.caption(t("jr.handoff.caption", lang, channels=", ".join(bots)))
+    total = ui.cached(jr.handoff_funnel, source, spec, None)
+    if total.empty:
+        st.info(t("jr.empty", lang))
+    else:
+        row = total.iloc[0]
+        tiles = st.columns(5)
+        tiles[0].metric(t("jr.tile.contacts", lang), fmt_int(row["contacts"], lang),
+                        help=t("jr.tile.help.contacts", lang), border=True)
+        for col, key, of in ((tiles[1], "handed_off", "contacts"), (tiles[2], "connected", "handed_off"),
+                             (tiles[3], "abandoned", "handed_off")):
+            col.metric(t(f"jr.tile.{key}", lang), fmt_int(row[key], lang), border=True)
+            share = row[key] / row[of] if row[of] else None
+            col.caption(t("jr.tile.share_of", lang, share=fmt_pct(share, lang), what=t(f"jr.col.{of}", lang).lower()))
+        tiles[4].metric(
+            t("jr.tile.abandonment", lang),
+            fmt_pct(row["value"] / 100 if row["n"] else None, lang),
+            help=t("jr.tile.help.abandonment", lang), border=True,
+        )
+        tiles[4].caption(t("jr.tile.ci", lang, low=fmt_number(row["ci_low"], lang),
+                           high=fmt_number(row["ci_high"], lang), n=fmt_int(row["n"], lang)))
+        if int(row["n"]) != int(row["handed_off"]):
+            st.caption(t("jr.handoff.note_mismatch", lang, n=fmt_int(abs(int(row["n"]) - int(row["handed_off"])), lang)))
+
+        segments = (("contained", ui.PALETTE[4]), ("connected", ui.PALETTE[2]), ("abandoned", ui.PALETTE[5]))
+        for tab, dim in zip(st.tabs([t("jr.handoff.by_channel", lang), t("jr.handoff.by_intent", lang)]),
+                            jr.FUNNEL_DIMS, strict=True):
+            with tab:
+                df = ui.cached(jr.handoff_funnel, source, spec, dim)
+                df = df.assign(contained=df["contacts"] - df["handed_off"])
+                ordered = df.iloc[::-1]
+                fig = go.Figure()
+                for seg, color in segments:
+                    fig.add_bar(
+                        name=t(f"jr.seg.{seg}", lang), x=ordered[seg], y=ordered[dim], orientation="h",
+                        marker_color=color, text=[fmt_int(v, lang) if v else "" for v in ordered[seg]],
+                        textposition="inside", insidetextanchor="middle",
+                        hovertemplate=f"%{{y}} · {t(f'jr.seg.{seg}', lang)}: %{{x}}<extra></extra>",
+                    )
+                layout(
+                    fig, t("jr.handoff.chart_title", lang, dim=t(f"dim.{dim}", lang).lower()),
+                    max(260, 130 + 34 * len(df)), barmode="stack",
+                    xaxis={"title": t("jr.axis.contacts", lang)}, yaxis={"automargin": True},
+                )
+                st.plotly_chart(fig, config=CHART_CONFIG, key=f"jr_handoff_{dim}")
+                ui.show_table(
+                    df, lang,
+                    columns={dim: f"dim.{dim}", "contacts": "jr.col.contacts", "handed_off": "jr.col.handed_off",
+                             "handoff_share": "jr.col.handoff_share", "connected": "jr.col.connected",
+                             "abandoned": "jr.col.abandoned", "value": "jr.col.abandonment", **KPI_COLUMNS,
+                             "n": "jr.col.kpi_n"},
+                    formats={"contacts": "int", "handed_off": "int", "handoff_share": "pct", "connected": "int",
+                             "abandoned": "int", "value": "number", "ci_low": "number", "ci_high": "number",
+                             "n": "int"},
+                )
+                ui.download_csv(df.drop(columns="contained"), f"handoff_funnel_by_{dim}.csv",
+                                f"dl_handoff_{dim}", lang)
+
+# ---------------------------------------------------------------- 4. FCR
+st.header(t("jr.fcr.header", lang))
+as_of = spec.as_of or source.default_as_of()
+st.caption(t("jr.fcr.caption", lang, as_of=fmt_datetime(as_of, lang)))
+fcr_cols = st.columns(2, gap="large")
+for col, dim, color in zip(fcr_cols, ("channel", "intent"), (ui.PALETTE[0], ui.PALETTE[1]), strict=True):
+    with col:
+        df = ui.cached(jr.fcr_by, source, spec, dim)
+        if df.empty:
+            st.info(t("jr.empty", lang))
+        else:
+            dim_label = t(f"dim.{dim}", lang).lower()
+            st.plotly_chart(rate_bars(df, dim, t("jr.fcr.chart_title", lang, dim=dim_label), t("jr.fcr.axis", lang),
+                                      color), config=CHART_CONFIG, key=f"jr_fcr_{dim}")
+            ui.show_table(
+                df, lang,
+                columns={dim: f"dim.{dim}", "value": "jr.col.fcr", **KPI_COLUMNS, "n": "jr.col.episodes_n",
+                         "resolved": "jr.col.resolved"},
+                formats={"value": "number", "ci_low": "number", "ci_high": "number", "n": "int", "resolved": "int"},
+            )
+        ui.download_csv(df, f"fcr_by_{dim}.csv", f"dl_fcr_{dim}", lang)
+
+# ---------------------------------------------------------------- 5. repeat paths
+st.header(t("jr.paths.header", lang))
+overall = ui.cached(jr.fcr_overall, source, spec)
+st.caption(t("jr.paths.caption", lang, n=fmt_int(overall["n"], lang), repeats=fmt_int(overall["repeated"], lang)))
+paths = ui.cached(jr.repeat_paths, source, spec)
+if paths.empty:
+    st.info(t("jr.paths.none", lang))
+else:
+    top = paths.head(jr.TOP_PATHS).iloc[::-1]
+    fig = go.Figure(
+        go.Bar(
+            x=top["episodes"], y=top["path"], orientation="h", marker_color=ui.PALETTE[0],
+            text=[f"{fmt_int(n, lang)} · {fmt_pct(s, lang)}" for n, s in zip(top["episodes"], top["share_of_episodes"], strict=True)],
+            textposition="outside", cliponaxis=False,
+            customdata=[fmt_number(h, lang) for h in top["median_hours_to_repeat"]],
+            hovertemplate=f"%{{y}}: %{{text}}<br>{t('jr.col.median_hours', lang)}: %{{customdata}}<extra></extra>",
+        )
+    )
+    layout(
+        fig, t("jr.paths.chart_title", lang, k=min(jr.TOP_PATHS, len(paths))), max(280, 110 + 32 * len(top)),
+        showlegend=False, xaxis={"title": t("jr.paths.axis", lang)}, yaxis={"automargin": True},
+    )
+    chart_col, table_col = st.columns([1, 1], gap="large")
+    with chart_col:
+        st.plotly_chart(fig, config=CHART_CONFIG, key="jr_paths_chart")
+    with table_col:
+        ui.show_table(
+            paths, lang,
+            columns={"path": "jr.col.path", "episodes": "jr.col.episodes", "share_of_episodes": "jr.col.share_of_episodes",
+                     "share_of_repeats": "jr.col.share_of_repeats", "median_hours_to_repeat": "jr.col.median_hours"},
+            formats={"episodes": "int", "share_of_episodes": "pct", "share_of_repeats": "pct",
+                     "median_hours_to_repeat": "number"},
+            max_rows=12,
+        )
+ui.download_csv(paths, "repeat_paths.csv", "dl_repeat_paths", lang)

@@ -305,3 +305,23 @@ def test_customers_rules(tmp_path: Path) -> None:
     assert q(db, "SELECT segment, value_tier, consent_analytics FROM customers WHERE customer_id = 'C2'") == [
         ("consumer", "high", True)
     ]
+
+
+def test_jsonl_without_a_required_key_in_any_line_is_rejected(tmp_path: Path) -> None:
+    f = tmp_path / "e.jsonl"
+    f.write_text(json.dumps({"event_id": "a", "ts": "2026-02-02T08:00:00Z", "event_type": "page_view"}) + "\n")
+    db = tmp_path / "t.duckdb"
+    with pytest.raises(FileRejected, match="missing required column channel"):
+        ingest([f], db_path=db)
+    assert q(db, "SELECT count(*) FROM ingest_log") == [(0,)]
+
+
+def test_corrupt_parquet_is_rejected_and_nothing_is_stored(tmp_path: Path) -> None:
+    good = write_csv(tmp_path / "good.csv", [row(event_id="g1")])
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1" + b"\x00" * 64 + b"PAR1")
+    db = tmp_path / "t.duckdb"
+    ingest([write_csv(tmp_path / "seed.csv", [row(event_id="s1")])], db_path=db)
+    with pytest.raises(FileRejected, match="bad.parquet"):
+        ingest([good, bad], db_path=db)
+    assert q(db, "SELECT event_id FROM events") == [("s1",)]
