@@ -229,6 +229,8 @@ def cmd_kpis(args: argparse.Namespace) -> None:
 
     kpis, by = check_kpis(args.kpi), check_dims(args.by)
     spec = _spec(args, with_as_of=True)
+    if spec.empty_range:
+        sys.stderr.write(f"cxm kpis: --from {spec.date_from} is after --to {spec.date_to}: no record selected\n")
     source = open_database_source(_db(args))
     rows = [{k: _clean(v) for k, v in r.items()} for r in kpi_table(source, kpis, by, spec)]
     if args.json:

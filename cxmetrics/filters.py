@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cxmetrics import schema
 from cxmetrics.errors import UserError
@@ -90,11 +90,10 @@ class FilterSpec(BaseModel):
             return value.astimezone(UTC).replace(tzinfo=None)
         return value
 
-    @model_validator(mode="after")
-    def _range(self) -> FilterSpec:
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise UserError(f"--from {self.date_from} is after --to {self.date_to}")
-        return self
+    @property
+    def empty_range(self) -> bool:
+        """--from after --to: a valid request that selects no record."""
+        return bool(self.date_from and self.date_to and self.date_from > self.date_to)
 
     @classmethod
     def from_pairs(cls, pairs: list[str], **kwargs: Any) -> FilterSpec:

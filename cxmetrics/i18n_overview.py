@@ -33,17 +33,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{current} compared with the previous period of equal length ({previous}). A delta is coloured "
         "(green = better, red = worse) only when it is significant: Benjamini–Hochberg q < {alpha} over the "
         "six KPIs and at least {min_n} records on both sides; grey otherwise. Lines: the KPI per review "
-        "period, last {spark} periods.",
+        "period, up to the last {spark} periods with at least {min_n} records.",
         "es": "{current} comparado con el periodo anterior de igual duración ({previous}). Un cambio se "
         "colorea (verde = mejor, rojo = peor) solo si es significativo: q de Benjamini–Hochberg < {alpha} "
         "sobre los seis KPI y al menos {min_n} registros en ambos lados; gris en otro caso. Líneas: el KPI "
-        "por periodo de revisión, últimos {spark} periodos.",
+        "por periodo de revisión, hasta los últimos {spark} periodos con al menos {min_n} registros.",
     },
     "ov.tiles.caption_all": {
         "en": "All dates: values over all data of the filter, without a comparison. Lines: the KPI per "
-        "review period, last {spark} closed periods.",
+        "review period, up to the last {spark} closed periods with at least {min_n} records.",
         "es": "Todas las fechas: valores sobre todos los datos del filtro, sin comparación. Líneas: el KPI "
-        "por periodo de revisión, últimos {spark} periodos cerrados.",
+        "por periodo de revisión, hasta los últimos {spark} periodos cerrados con al menos {min_n} registros.",
     },
     "ov.table.header": {"en": "The six KPIs", "es": "Los seis KPI"},
     "ov.table.caption": {
@@ -53,6 +53,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "es": "Valor con su intervalo del 95 % y n (registros detrás); anterior = el periodo previo de igual "
         "duración; cambio = actual − anterior en la unidad del KPI (puntos, puntos porcentuales o "
         "puntuación); q = p-valor ajustado por Benjamini–Hochberg sobre los seis KPI.",
+    },
+    "ov.table.caption_all": {
+        "en": "Value with its 95% interval and n (records behind it), over all dates of the filter.",
+        "es": "Valor con su intervalo del 95 % y n (registros detrás), sobre todas las fechas del filtro.",
     },
     "ov.col.ci": {"en": "95% CI", "es": "IC 95 %"},
     "ov.col.previous": {"en": "Previous", "es": "Anterior"},

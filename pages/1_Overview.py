@@ -83,11 +83,11 @@ if period is not None:
         )
     )
 else:
-    st.caption(t("ov.tiles.caption_all", lang, spark=spark_n))
+    st.caption(t("ov.tiles.caption_all", lang, spark=spark_n, min_n=fmt_int(settings.min_n, lang)))
 
 # ---------------------------------------------------------------- table
 st.subheader(t("ov.table.header", lang))
-st.caption(t("ov.table.caption", lang))
+st.caption(t("ov.table.caption" if period is not None else "ov.table.caption_all", lang))
 shown = tiles.assign(
     label=[KPIS[k].label(lang) for k in tiles["kpi"]],
     value_s=[ov.format_value(k, v, lang) for k, v in zip(tiles["kpi"], tiles["value"], strict=True)],
@@ -111,7 +111,7 @@ ui.show_table(
     shown,
     lang,
     columns=table_columns,
-    formats={"n": "int", "previous_n": "int", "q_value": "number"},
+    formats={c: f for c, f in {"n": "int", "previous_n": "int", "q_value": "number"}.items() if c in table_columns},
     decimals={"q_value": 3},
     column_widths={"label": 190, "definition": "large"},
     right_align=("value_s", "ci", "previous_s", "delta_s"),
