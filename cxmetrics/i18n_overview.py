@@ -5,9 +5,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "ov.tile.nps": {"en": "NPS (points)", "es": "NPS (puntos)"},
     "ov.tile.csat": {"en": "CSAT (%)", "es": "CSAT (%)"},
     "ov.tile.ces": {"en": "CES (score 1–7)", "es": "CES (puntuación 1–7)"},
-    "ov.tile.fcr": {"en": "First-contact resolution (%)", "es": "Resolución al primer contacto (%)"},
-    "ov.tile.journey_completion": {"en": "Journey completion (%)", "es": "Journeys completados (%)"},
-    "ov.tile.handoff_abandonment": {"en": "Handoff abandonment (%)", "es": "Abandono en traspaso (%)"},
+    "ov.tile.fcr": {
+        "en": "First-contact resolution (%)",
+        "es": "Resolución al primer contacto (%)",
+    },
+    "ov.tile.journey_completion": {
+        "en": "Journey completion (%)",
+        "es": "Journeys completados (%)",
+    },
+    "ov.tile.handoff_abandonment": {
+        "en": "Handoff abandonment (%)",
+        "es": "Abandono en traspaso (%)",
+    },
     # units of a difference
     "ov.delta_unit.nps": {"en": "pts", "es": "ptos"},
     "ov.delta_unit.rate": {"en": "pp", "es": "p. p."},
@@ -20,7 +29,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "vs previous · not significant",
         "es": "vs anterior · no significativo",
     },
-    "ov.tile.ci": {"en": "95% CI {low} – {high} · n = {n}", "es": "IC 95 % {low} – {high} · n = {n}"},
+    "ov.tile.ci": {
+        "en": "95% CI {low} – {high} · n = {n}",
+        "es": "IC 95 % {low} – {high} · n = {n}",
+    },
     "ov.tile.too_few": {
         "en": "n = {n}, fewer than {min_n} records",
         "es": "n = {n}, menos de {min_n} registros",

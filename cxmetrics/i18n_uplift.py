@@ -13,7 +13,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "es": "Esta página compara ambos estados de identidad: aquí no se aplica el filtro de estado de identidad.",
     },
     # ---- recognized vs anonymous
-    "up.kpis.header": {"en": "Recognized vs anonymous, every KPI", "es": "Reconocidos vs anónimos, todos los KPI"},
+    "up.kpis.header": {
+        "en": "Recognized vs anonymous, every KPI",
+        "es": "Reconocidos vs anónimos, todos los KPI",
+    },
     "up.kpis.caption": {
         "en": "Difference = value(recognized) − value(anonymous) with its 95% interval. Raw: on all records of "
         "the filter. Adjusted: within each (intent, channel) stratum present in both groups, weighted by the "
@@ -50,10 +53,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "up.col.anonymous_n": {"en": "n anonymous", "es": "n anónimos"},
     "up.col.raw": {"en": "Raw difference (95% CI)", "es": "Diferencia bruta (IC 95 %)"},
     "up.col.p": {"en": "p (raw)", "es": "p (bruta)"},
-    "up.col.adjusted": {"en": "Adjusted difference (95% CI)", "es": "Diferencia ajustada (IC 95 %)"},
+    "up.col.adjusted": {
+        "en": "Adjusted difference (95% CI)",
+        "es": "Diferencia ajustada (IC 95 %)",
+    },
     "up.col.strata": {"en": "Strata used / present", "es": "Estratos usados / presentes"},
     "up.col.coverage": {"en": "Coverage", "es": "Cobertura"},
-    "up.col.regression": {"en": "Regression check (95% CI)", "es": "Comprobación por regresión (IC 95 %)"},
+    "up.col.regression": {
+        "en": "Regression check (95% CI)",
+        "es": "Comprobación por regresión (IC 95 %)",
+    },
     "up.col.overlap": {"en": "Thin overlap", "es": "Solapamiento escaso"},
     "up.col.intent": {"en": "Intent", "es": "Intención"},
     "up.table.caption": {
@@ -67,7 +76,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "up.no": {"en": "no", "es": "no"},
     # ---- telco questions
     "up.questions.header": {"en": "The telco questions", "es": "Las preguntas de negocio"},
-    "up.state.anonymous": {"en": "Anonymous (before login)", "es": "Anónimo (antes de identificarse)"},
+    "up.state.anonymous": {
+        "en": "Anonymous (before login)",
+        "es": "Anónimo (antes de identificarse)",
+    },
     "up.state.recognized": {"en": "Recognized", "es": "Reconocido"},
     "up.before.header": {
         "en": "How many negative experiences start before login?",
@@ -112,7 +124,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "se aplican a una baja) que iniciaron un journey de baja de contrato en los {days} días previos.",
     },
     "up.churn.churned": {"en": "Churned customers", "es": "Clientes dados de baja"},
-    "up.churn.researched": {"en": "Researched termination first (%)", "es": "Investigaron la baja antes (%)"},
+    "up.churn.researched": {
+        "en": "Researched termination first (%)",
+        "es": "Investigaron la baja antes (%)",
+    },
     "up.churn.researched_ci": {
         "en": "{n} of {total} · 95% CI {low} – {high}",
         "es": "{n} de {total} · IC 95 % {low} – {high}",

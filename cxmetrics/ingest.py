@@ -74,27 +74,17 @@ def _sha256(path: Path) -> tuple[str, int]:
 _RAW_EVENT = "to_json(struct_pack(" + ", ".join(f"{c} := {c}" for c in schema.EVENT_COLUMNS) + "))::VARCHAR"
 _RAW_CUSTOMER = "to_json(struct_pack(" + ", ".join(f"{c} := {c}" for c in schema.CUSTOMER_COLUMNS) + "))::VARCHAR"
 _SURVEY = "event_type = 'survey_response'"
-_EVENT_INSERT_COLUMNS = ", ".join(
-    [
-        "event_id",
-        "ts_utc",
-        "event_type",
-        "channel",
-        "anonymous_id",
-        "network_id",
-        "customer_id",
-        "journey_id",
-        "journey_type",
-        "intent",
-        "contact_id",
-        "step",
-        # Survey columns on rows of other types are ignored (CONTRACT.md 1.3).
-        f"CASE WHEN {_SURVEY} THEN survey_type END",
-        f"CASE WHEN {_SURVEY} THEN score_int END",
-        f"CASE WHEN {_SURVEY} THEN verbatim END",
-        "_extra",
-    ]
-)
+_PARSED = {"ts": "ts_utc", "score": "score_int"}
+
+
+def _stored(column: str) -> str:
+    """How a contract column is stored: parsed where it has a type; survey columns only on
+    survey responses (on rows of other types they are ignored, CONTRACT.md 1.3)."""
+    expr = _PARSED.get(column, column)
+    return f"CASE WHEN {_SURVEY} THEN {expr} END" if column in schema.SURVEY_COLUMNS else expr
+
+
+_EVENT_INSERT_COLUMNS = ", ".join([*(_stored(c) for c in schema.EVENT_COLUMNS), "_extra"])
 
 
 def ingest(

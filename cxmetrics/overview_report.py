@@ -18,16 +18,36 @@ from cxmetrics.settings import get_settings
 
 SPARK_PERIODS = 8
 TILE_COLUMNS = [
-    "kpi", "value", "ci_low", "ci_high", "n", "enough_data",
-    "previous", "previous_n", "delta", "delta_ci_low", "delta_ci_high",
-    "p_value", "q_value", "significant", "improved", "higher_is_better", "unit",
-    "period_start", "period_end", "previous_start", "previous_end",
+    "kpi",
+    "value",
+    "ci_low",
+    "ci_high",
+    "n",
+    "enough_data",
+    "previous",
+    "previous_n",
+    "delta",
+    "delta_ci_low",
+    "delta_ci_high",
+    "p_value",
+    "q_value",
+    "significant",
+    "improved",
+    "higher_is_better",
+    "unit",
+    "period_start",
+    "period_end",
+    "previous_start",
+    "previous_end",
 ]
 
 
 def _period_spec(spec: FilterSpec, period: Period | None) -> FilterSpec:
     return spec.model_copy(
-        update={"date_from": period.start if period else None, "date_to": period.end if period else None}
+        update={
+            "date_from": period.start if period else None,
+            "date_to": period.end if period else None,
+        }
     )
 
 
@@ -45,36 +65,66 @@ def tiles(source: Source, period: Period | None, spec: FilterSpec | None = None)
     if period is None:
         found = {g.kpi: g for g in kpi_stats(source, None, [], _period_spec(spec, None))}
         for k in KPI_ORDER:
-            est = KPIS[k].estimate(*found[k].triple) if k in found else KPIS[k].estimate(0, 0.0, 0.0)
-            rows.append({"kpi": k, "value": est.value, "ci_low": est.ci_low, "ci_high": est.ci_high,
-                         "n": est.n, "enough_data": est.n >= min_n, "significant": False})
+            est = (
+                KPIS[k].estimate(*found[k].triple) if k in found else KPIS[k].estimate(0, 0.0, 0.0)
+            )
+            rows.append(
+                {
+                    "kpi": k,
+                    "value": est.value,
+                    "ci_low": est.ci_low,
+                    "ci_high": est.ci_high,
+                    "n": est.n,
+                    "enough_data": est.n >= min_n,
+                    "significant": False,
+                }
+            )
     else:
         prev = period.previous()
         found_cmp = {c.kpi: c for c in compare_periods(source, period, None, [], spec)}
         for k in KPI_ORDER:
             c = found_cmp.get(k)
             if c is None:  # no record on either side
-                rows.append({"kpi": k, "n": 0, "previous_n": 0, "enough_data": False, "significant": False})
+                rows.append(
+                    {"kpi": k, "n": 0, "previous_n": 0, "enough_data": False, "significant": False}
+                )
                 continue
             d = c.difference
-            rows.append({
-                "kpi": k, "value": c.current.value, "ci_low": c.current.ci_low, "ci_high": c.current.ci_high,
-                "n": c.current.n, "enough_data": c.current.n >= min_n,
-                "previous": c.previous.value, "previous_n": c.previous.n,
-                "delta": d.diff, "delta_ci_low": d.ci_low, "delta_ci_high": d.ci_high,
-                "p_value": d.p_value, "q_value": c.q_value, "significant": c.significant,
-                "improved": c.improved,
-            })
+            rows.append(
+                {
+                    "kpi": k,
+                    "value": c.current.value,
+                    "ci_low": c.current.ci_low,
+                    "ci_high": c.current.ci_high,
+                    "n": c.current.n,
+                    "enough_data": c.current.n >= min_n,
+                    "previous": c.previous.value,
+                    "previous_n": c.previous.n,
+                    "delta": d.diff,
+                    "delta_ci_low": d.ci_low,
+                    "delta_ci_high": d.ci_high,
+                    "p_value": d.p_value,
+                    "q_value": c.q_value,
+                    "significant": c.significant,
+                    "improved": c.improved,
+                }
+            )
         for r in rows:
-            r.update(period_start=period.start, period_end=period.end,
-                     previous_start=prev.start, previous_end=prev.end)
+            r.update(
+                period_start=period.start,
+                period_end=period.end,
+                previous_start=prev.start,
+                previous_end=prev.end,
+            )
     for r in rows:
         r["higher_is_better"] = KPIS[r["kpi"]].higher_is_better
         r["unit"] = KPIS[r["kpi"]].unit
     return pd.DataFrame(rows).reindex(columns=TILE_COLUMNS)
 
 
-def spark_periods(source: Source, period: Period | None, count: int = SPARK_PERIODS) -> list[Period]:
+def spark_periods(
+    source: Source, period: Period | None, count: int = SPARK_PERIODS
+) -> list[Period]:
     """The ``count`` review periods ending with the one holding the active period's last day
     (never past the last closed period), oldest first. All data: the last closed ones."""
     closed = closed_periods(source, 1)
@@ -90,23 +140,35 @@ def spark_periods(source: Source, period: Period | None, count: int = SPARK_PERI
     return out[::-1]
 
 
-def sparklines(source: Source, period: Period | None, spec: FilterSpec | None = None,
-               count: int = SPARK_PERIODS) -> pd.DataFrame:
+def sparklines(
+    source: Source,
+    period: Period | None,
+    spec: FilterSpec | None = None,
+    count: int = SPARK_PERIODS,
+) -> pd.DataFrame:
     """KPI by review period (same dimension filter, dates replaced by the sparkline's span):
     columns kpi, period (first day), value, n; every KPI × period present, value None where
     there is no record."""
     periods = spark_periods(source, period, count)
     if not periods:
         return pd.DataFrame(columns=["kpi", "period", "value", "n"])
-    span = (spec or FilterSpec()).model_copy(update={"date_from": periods[0].start, "date_to": periods[-1].end})
+    span = (spec or FilterSpec()).model_copy(
+        update={"date_from": periods[0].start, "date_to": periods[-1].end}
+    )
     found = {(g.group["period"], g.kpi): g for g in kpi_stats(source, None, ["period"], span)}
     rows = []
     for k in KPI_ORDER:
         for p in periods:
             g = found.get((p.label, k))
             est = g.estimate if g else None
-            rows.append({"kpi": k, "period": p.start, "value": est.value if est else None,
-                         "n": est.n if est else 0})
+            rows.append(
+                {
+                    "kpi": k,
+                    "period": p.start,
+                    "value": est.value if est else None,
+                    "n": est.n if est else 0,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -115,7 +177,11 @@ def spark_values(lines: pd.DataFrame, kpi: str, min_n: int | None = None) -> lis
     (a thin period would draw a misleading spike; st.metric takes no gaps)."""
     min_n = get_settings().min_n if min_n is None else min_n
     part = lines[lines["kpi"] == kpi].sort_values("period")
-    return [float(v) for v, n in zip(part["value"], part["n"], strict=True) if n >= min_n and pd.notna(v)]
+    return [
+        float(v)
+        for v, n in zip(part["value"], part["n"], strict=True)
+        if n >= min_n and pd.notna(v)
+    ]
 
 
 def period_label(start: date | None, end: date | None) -> str:
@@ -148,3 +214,11 @@ def format_delta(kpi: str, delta: float | None, lang: str) -> str | None:
     sign = "" if rounded_zero else ("-" if delta < 0 else "+")
     unit = t(f"ov.delta_unit.{KPIS[kpi].kind}", lang)
     return f"{sign}{text} {unit}".rstrip()
+
+
+def delta_color(kpi: str, significant: bool) -> str:
+    """st.metric's delta colour: by the KPI's good direction when significant, grey otherwise
+    (handoff abandonment: lower is better, so a fall is green)."""
+    if not significant:
+        return "off"
+    return "normal" if KPIS[kpi].higher_is_better else "inverse"

@@ -37,10 +37,26 @@ LEAD_BINS: tuple[tuple[str, float, float], ...] = (
     ("14-30", 14.0, float("inf")),
 )
 UPLIFT_COLUMNS = [
-    "kpi", "unit", "recognized_value", "recognized_n", "anonymous_value", "anonymous_n",
-    "raw_diff", "raw_ci_low", "raw_ci_high", "p_value",
-    "adjusted_diff", "adjusted_ci_low", "adjusted_ci_high", "strata_used", "strata_total", "coverage",
-    "regression_diff", "regression_ci_low", "regression_ci_high", "overlap_warning",
+    "kpi",
+    "unit",
+    "recognized_value",
+    "recognized_n",
+    "anonymous_value",
+    "anonymous_n",
+    "raw_diff",
+    "raw_ci_low",
+    "raw_ci_high",
+    "p_value",
+    "adjusted_diff",
+    "adjusted_ci_low",
+    "adjusted_ci_high",
+    "strata_used",
+    "strata_total",
+    "coverage",
+    "regression_diff",
+    "regression_ci_low",
+    "regression_ci_high",
+    "overlap_warning",
 ]
 
 
@@ -57,16 +73,26 @@ def uplift_row(source: Source, kpi: str, spec: FilterSpec | None = None) -> dict
     u = uplift(source, kpi, comparable_spec(spec))
     reg = u.regression or {}
     return {
-        "kpi": kpi, "unit": KPIS[kpi].unit,
-        "recognized_value": u.recognized["value"], "recognized_n": u.recognized["n"],
-        "anonymous_value": u.anonymous["value"], "anonymous_n": u.anonymous["n"],
-        "raw_diff": u.raw_diff, "raw_ci_low": _ci(u.raw_ci, 0), "raw_ci_high": _ci(u.raw_ci, 1),
+        "kpi": kpi,
+        "unit": KPIS[kpi].unit,
+        "recognized_value": u.recognized["value"],
+        "recognized_n": u.recognized["n"],
+        "anonymous_value": u.anonymous["value"],
+        "anonymous_n": u.anonymous["n"],
+        "raw_diff": u.raw_diff,
+        "raw_ci_low": _ci(u.raw_ci, 0),
+        "raw_ci_high": _ci(u.raw_ci, 1),
         "p_value": u.p_value,
-        "adjusted_diff": u.adjusted_diff, "adjusted_ci_low": _ci(u.adjusted_ci, 0),
+        "adjusted_diff": u.adjusted_diff,
+        "adjusted_ci_low": _ci(u.adjusted_ci, 0),
         "adjusted_ci_high": _ci(u.adjusted_ci, 1),
-        "strata_used": u.strata_used, "strata_total": u.strata_total, "coverage": u.coverage,
-        "regression_diff": reg.get("diff"), "regression_ci_low": _ci(reg.get("ci"), 0),
-        "regression_ci_high": _ci(reg.get("ci"), 1), "overlap_warning": u.overlap_warning,
+        "strata_used": u.strata_used,
+        "strata_total": u.strata_total,
+        "coverage": u.coverage,
+        "regression_diff": reg.get("diff"),
+        "regression_ci_low": _ci(reg.get("ci"), 0),
+        "regression_ci_high": _ci(reg.get("ci"), 1),
+        "overlap_warning": u.overlap_warning,
     }
 
 
@@ -80,15 +106,25 @@ def forest_rows(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in table.itertuples(index=False):
         for est in ("raw", "adjusted"):
-            rows.append({"kpi": r.kpi, "unit": r.unit, "estimate": est, "diff": getattr(r, f"{est}_diff"),
-                         "ci_low": getattr(r, f"{est}_ci_low"), "ci_high": getattr(r, f"{est}_ci_high")})
+            rows.append(
+                {
+                    "kpi": r.kpi,
+                    "unit": r.unit,
+                    "estimate": est,
+                    "diff": getattr(r, f"{est}_diff"),
+                    "ci_low": getattr(r, f"{est}_ci_low"),
+                    "ci_high": getattr(r, f"{est}_ci_high"),
+                }
+            )
     return pd.DataFrame(rows, columns=["kpi", "unit", "estimate", "diff", "ci_low", "ci_high"])
 
 
 # --------------------------------------------------------------------------- record filters
 
 
-def _record_where(spec: FilterSpec, dims: tuple[str, ...] | None = None) -> tuple[list[str], list[Any]]:
+def _record_where(
+    spec: FilterSpec, dims: tuple[str, ...] | None = None
+) -> tuple[list[str], list[Any]]:
     """Parameterized clauses for a record table: dimension values and the date range on t."""
     clauses: list[str] = []
     params: list[Any] = []
@@ -130,10 +166,19 @@ def negative_before_login(source: Source, spec: FilterSpec | None = None) -> pd.
         kind_total = sum(neg for neg, _ in found.values())
         for state in IDENTITY_STATES:
             neg, total = found.get(state, (0, 0))
-            rows.append({"kind": kind, "identity_state": state, "negatives": neg,
-                         "share": neg / kind_total if kind_total else None,
-                         "records": total, "rate": neg / total if total else None})
-    return pd.DataFrame(rows, columns=["kind", "identity_state", "negatives", "share", "records", "rate"])
+            rows.append(
+                {
+                    "kind": kind,
+                    "identity_state": state,
+                    "negatives": neg,
+                    "share": neg / kind_total if kind_total else None,
+                    "records": total,
+                    "rate": neg / total if total else None,
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["kind", "identity_state", "negatives", "share", "records", "rate"]
+    )
 
 
 # --------------------------------------------------------------------------- (b) churn research
@@ -142,7 +187,9 @@ def negative_before_login(source: Source, spec: FilterSpec | None = None) -> pd.
 def churn_spec(spec: FilterSpec | None) -> FilterSpec:
     """What applies to churned customers: cohort dimensions and dates (of churn)."""
     spec = spec or FilterSpec()
-    return spec.model_copy(update={"dims": {d: v for d, v in spec.dims.items() if d in CHURN_COHORT_DIMS}})
+    return spec.model_copy(
+        update={"dims": {d: v for d, v in spec.dims.items() if d in CHURN_COHORT_DIMS}}
+    )
 
 
 def churn_research(source: Source, spec: FilterSpec | None = None) -> dict[str, Any]:
@@ -158,9 +205,15 @@ def churn_research(source: Source, spec: FilterSpec | None = None) -> dict[str, 
         params,
     ).fetchone()
     est = stats.rate_estimate(researched, churned)
-    return {"churned": int(churned), "researched": int(researched), "share": est.value,
-            "ci_low": est.ci_low, "ci_high": est.ci_high, "with_contact": int(with_lead),
-            "window_days": RESEARCH_WINDOW_DAYS}
+    return {
+        "churned": int(churned),
+        "researched": int(researched),
+        "share": est.value,
+        "ci_low": est.ci_low,
+        "ci_high": est.ci_high,
+        "with_contact": int(with_lead),
+        "window_days": RESEARCH_WINDOW_DAYS,
+    }
 
 
 def research_lead_distribution(source: Source, spec: FilterSpec | None = None) -> pd.DataFrame:
@@ -169,13 +222,19 @@ def research_lead_distribution(source: Source, spec: FilterSpec | None = None) -
     Columns: bin, customers, share (0–1)."""
     clauses, params = _record_where(churn_spec(spec), CHURN_COHORT_DIMS)
     where = " AND ".join(["research_lead_days IS NOT NULL", *clauses])
-    days = [r[0] for r in source.con.execute(
-        f"SELECT research_lead_days FROM churn_signals WHERE {where}", params).fetchall()]
+    days = [
+        r[0]
+        for r in source.con.execute(
+            f"SELECT research_lead_days FROM churn_signals WHERE {where}", params
+        ).fetchall()
+    ]
     counts = [sum(1 for d in days if lo <= d < hi) for _, lo, hi in LEAD_BINS]
     total = sum(counts)
     return pd.DataFrame(
-        [{"bin": b, "customers": c, "share": c / total if total else None}
-         for (b, _, _), c in zip(LEAD_BINS, counts, strict=True)],
+        [
+            {"bin": b, "customers": c, "share": c / total if total else None}
+            for (b, _, _), c in zip(LEAD_BINS, counts, strict=True)
+        ],
         columns=["bin", "customers", "share"],
     )
 
@@ -197,7 +256,9 @@ def high_intent_uplift(source: Source, spec: FilterSpec | None = None) -> pd.Dat
     (contract_termination, device_upgrade) and both together, under the active filter."""
     spec = spec or FilterSpec()
     intents = high_intent_intents(spec)
-    groups = [(i, (i,)) for i in intents] + ([("all_high_intent", tuple(intents))] if len(intents) > 1 else [])
+    groups = [(i, (i,)) for i in intents] + (
+        [("all_high_intent", tuple(intents))] if len(intents) > 1 else []
+    )
     rows = []
     for kpi in HIGH_INTENT_KPIS:
         for label, values in groups:

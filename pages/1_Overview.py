@@ -40,17 +40,13 @@ for col, row in zip(columns, tiles.to_dict("records"), strict=True):
     enough = bool(row["enough_data"])
     delta = ov.format_delta(k, row["delta"], lang) if enough and period is not None else None
     significant = bool(row["significant"])
-    if significant:
-        color = "normal" if KPIS[k].higher_is_better else "inverse"
-    else:
-        color = "off"
     spark = ov.spark_values(lines, k, settings.min_n)
     with col.container(border=True, key=f"tile_{k}"):
         st.metric(
             t(f"ov.tile.{k}", lang),
             ov.format_value(k, row["value"], lang) if enough else t("not_enough_data", lang),
             delta=delta,
-            delta_color=color,
+            delta_color=ov.delta_color(k, significant),
             delta_description=(
                 t("ov.delta.significant" if significant else "ov.delta.not_significant", lang)
                 if delta is not None
@@ -61,12 +57,22 @@ for col, row in zip(columns, tiles.to_dict("records"), strict=True):
             chart_type="line",
         )
         if enough:
-            note = t("ov.tile.ci", lang, low=ov.format_value(k, row["ci_low"], lang),
-                     high=ov.format_value(k, row["ci_high"], lang), n=fmt_int(row["n"], lang))
+            note = t(
+                "ov.tile.ci",
+                lang,
+                low=ov.format_value(k, row["ci_low"], lang),
+                high=ov.format_value(k, row["ci_high"], lang),
+                n=fmt_int(row["n"], lang),
+            )
             if period is not None and delta is None:
                 note += " · " + t("ov.tile.no_previous", lang)
         else:
-            note = t("ov.tile.too_few", lang, n=fmt_int(row["n"], lang), min_n=fmt_int(settings.min_n, lang))
+            note = t(
+                "ov.tile.too_few",
+                lang,
+                n=fmt_int(row["n"], lang),
+                min_n=fmt_int(settings.min_n, lang),
+            )
         st.caption(note)
 
 spark_n = len(lines["period"].unique()) if not lines.empty else 0
@@ -90,10 +96,17 @@ st.subheader(t("ov.table.header", lang))
 st.caption(t("ov.table.caption" if period is not None else "ov.table.caption_all", lang))
 shown = tiles.assign(
     label=[KPIS[k].label(lang) for k in tiles["kpi"]],
-    value_s=[ov.format_value(k, v, lang) for k, v in zip(tiles["kpi"], tiles["value"], strict=True)],
+    value_s=[
+        ov.format_value(k, v, lang) for k, v in zip(tiles["kpi"], tiles["value"], strict=True)
+    ],
     ci=[interval(r) for _, r in tiles.iterrows()],
-    previous_s=[ov.format_value(k, v, lang) for k, v in zip(tiles["kpi"], tiles["previous"], strict=True)],
-    delta_s=[ov.format_delta(k, v, lang) or MISSING for k, v in zip(tiles["kpi"], tiles["delta"], strict=True)],
+    previous_s=[
+        ov.format_value(k, v, lang) for k, v in zip(tiles["kpi"], tiles["previous"], strict=True)
+    ],
+    delta_s=[
+        ov.format_delta(k, v, lang) or MISSING
+        for k, v in zip(tiles["kpi"], tiles["delta"], strict=True)
+    ],
     significant_s=[t("ov.yes" if s else "ov.no", lang) for s in tiles["significant"]],
     definition=[definition(k) for k in tiles["kpi"]],
 )
@@ -111,11 +124,19 @@ ui.show_table(
     shown,
     lang,
     columns=table_columns,
-    formats={c: f for c, f in {"n": "int", "previous_n": "int", "q_value": "number"}.items() if c in table_columns},
+    formats={
+        c: f
+        for c, f in {"n": "int", "previous_n": "int", "q_value": "number"}.items()
+        if c in table_columns
+    },
     decimals={"q_value": 3},
     column_widths={"label": 190, "definition": "large"},
     right_align=("value_s", "ci", "previous_s", "delta_s"),
 )
-export = tiles if period is not None else tiles[["kpi", "value", "ci_low", "ci_high", "n", "enough_data", "unit"]]
+export = (
+    tiles
+    if period is not None
+    else tiles[["kpi", "value", "ci_low", "ci_high", "n", "enough_data", "unit"]]
+)
 period_tag = period.label if period is not None else "all"
 ui.download_csv(export, f"overview_kpis_{period_tag}.csv", "dl_overview_kpis", lang)

@@ -45,34 +45,60 @@ def forest_figure(rows: pd.DataFrame, group_col: str | None, group_label, title:
     """One panel per KPI (its own unit), a zero line, raw and adjusted difference with 95% CI."""
     panels = list(dict.fromkeys(rows["kpi"]))
     groups = list(dict.fromkeys(rows[group_col])) if group_col else [None]
-    fig = make_subplots(rows=len(panels), cols=1, subplot_titles=[kpi_title(k) for k in panels],
-                        vertical_spacing=min(0.5 / len(panels), 0.12))
+    fig = make_subplots(
+        rows=len(panels),
+        cols=1,
+        subplot_titles=[kpi_title(k) for k in panels],
+        vertical_spacing=min(0.5 / len(panels), 0.12),
+    )
     for i, kpi in enumerate(panels, start=1):
         part = rows[rows["kpi"] == kpi]
         for est, symbol, color, offset in ESTIMATES:
             sub = part[part["estimate"] == est]
-            ys = [groups.index(g) + offset for g in sub[group_col]] if group_col else [offset] * len(sub)
+            ys = (
+                [groups.index(g) + offset for g in sub[group_col]]
+                if group_col
+                else [offset] * len(sub)
+            )
             diff = sub["diff"].astype(float)
             fig.add_trace(
                 go.Scatter(
-                    x=diff, y=ys, mode="markers", name=t(f"up.estimate.{est}", lang),
-                    legendgroup=est, showlegend=(i == 1),
+                    x=diff,
+                    y=ys,
+                    mode="markers",
+                    name=t(f"up.estimate.{est}", lang),
+                    legendgroup=est,
+                    showlegend=(i == 1),
                     marker={"symbol": symbol, "size": 11, "color": color},
-                    error_x={"type": "data", "symmetric": False, "color": color, "thickness": 2,
-                             "array": (sub["ci_high"].astype(float) - diff).tolist(),
-                             "arrayminus": (diff - sub["ci_low"].astype(float)).tolist()},
+                    error_x={
+                        "type": "data",
+                        "symmetric": False,
+                        "color": color,
+                        "thickness": 2,
+                        "array": (sub["ci_high"].astype(float) - diff).tolist(),
+                        "arrayminus": (diff - sub["ci_low"].astype(float)).tolist(),
+                    },
                     customdata=list(zip(sub["ci_low"], sub["ci_high"], strict=True)),
                     hovertemplate="%{x:.2f} (%{customdata[0]:.2f} – %{customdata[1]:.2f})<extra>"
-                    + t(f"up.estimate.{est}", lang) + "</extra>",
+                    + t(f"up.estimate.{est}", lang)
+                    + "</extra>",
                 ),
-                row=i, col=1,
+                row=i,
+                col=1,
             )
         fig.add_vline(x=0, line_dash="dash", line_color="#555555", row=i, col=1)
-        fig.update_yaxes(tickvals=list(range(len(groups))), ticktext=[group_label(g) for g in groups],
-                         range=[-0.6, len(groups) - 0.4], row=i, col=1)
+        fig.update_yaxes(
+            tickvals=list(range(len(groups))),
+            ticktext=[group_label(g) for g in groups],
+            range=[-0.6, len(groups) - 0.4],
+            row=i,
+            col=1,
+        )
     fig.update_layout(
-        title=title, height=90 + len(panels) * (70 + 45 * len(groups)),
-        margin={"l": 10, "r": 20, "t": 80, "b": 30}, separators=SEPARATORS,
+        title=title,
+        height=90 + len(panels) * (70 + 45 * len(groups)),
+        margin={"l": 10, "r": 20, "t": 80, "b": 30},
+        separators=SEPARATORS,
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
     )
     return fig
@@ -82,12 +108,17 @@ def forest_figure(rows: pd.DataFrame, group_col: str | None, group_label, title:
 st.header(t("up.kpis.header", lang))
 st.caption(t("up.kpis.caption", lang))
 table = ui.cached(up.uplift_table, source, spec)
-warned = [KPIS[k].label(lang) for k, w in zip(table["kpi"], table["overlap_warning"], strict=True) if w]
+warned = [
+    KPIS[k].label(lang) for k, w in zip(table["kpi"], table["overlap_warning"], strict=True) if w
+]
 if warned:
     st.warning(t("up.overlap", lang, kpis=", ".join(warned)))
 forest = up.forest_rows(table)
-st.plotly_chart(forest_figure(forest, None, lambda _: "", t("up.forest.title", lang)),
-                config={"displayModeBar": False}, key="forest_chart")
+st.plotly_chart(
+    forest_figure(forest, None, lambda _: "", t("up.forest.title", lang)),
+    config={"displayModeBar": False},
+    key="forest_chart",
+)
 st.caption(t("up.forest.caption", lang))
 ui.download_csv(forest, "uplift_forest.csv", "dl_uplift_forest", lang)
 
@@ -95,28 +126,60 @@ ui.download_csv(forest, "uplift_forest.csv", "dl_uplift_forest", lang)
 def uplift_view(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(
         label=[KPIS[k].label(lang) for k in df["kpi"]],
-        recognized=[ov.format_value(k, v, lang) for k, v in zip(df["kpi"], df["recognized_value"], strict=True)],
-        anonymous=[ov.format_value(k, v, lang) for k, v in zip(df["kpi"], df["anonymous_value"], strict=True)],
+        recognized=[
+            ov.format_value(k, v, lang)
+            for k, v in zip(df["kpi"], df["recognized_value"], strict=True)
+        ],
+        anonymous=[
+            ov.format_value(k, v, lang)
+            for k, v in zip(df["kpi"], df["anonymous_value"], strict=True)
+        ],
         raw=[with_ci(r.kpi, r.raw_diff, r.raw_ci_low, r.raw_ci_high) for r in df.itertuples()],
-        adjusted=[with_ci(r.kpi, r.adjusted_diff, r.adjusted_ci_low, r.adjusted_ci_high) for r in df.itertuples()],
-        regression=[with_ci(r.kpi, r.regression_diff, r.regression_ci_low, r.regression_ci_high)
-                    for r in df.itertuples()],
-        strata=[f"{fmt_int(u, lang)} / {fmt_int(n, lang)}"
-                for u, n in zip(df["strata_used"], df["strata_total"], strict=True)],
+        adjusted=[
+            with_ci(r.kpi, r.adjusted_diff, r.adjusted_ci_low, r.adjusted_ci_high)
+            for r in df.itertuples()
+        ],
+        regression=[
+            with_ci(r.kpi, r.regression_diff, r.regression_ci_low, r.regression_ci_high)
+            for r in df.itertuples()
+        ],
+        strata=[
+            f"{fmt_int(u, lang)} / {fmt_int(n, lang)}"
+            for u, n in zip(df["strata_used"], df["strata_total"], strict=True)
+        ],
         overlap=[t("up.yes" if w else "up.no", lang) for w in df["overlap_warning"]],
     )
 
 
 UPLIFT_COLUMNS = {
-    "label": "col.kpi", "recognized": "up.col.recognized", "recognized_n": "up.col.recognized_n",
-    "anonymous": "up.col.anonymous", "anonymous_n": "up.col.anonymous_n", "raw": "up.col.raw",
-    "p_value": "up.col.p", "adjusted": "up.col.adjusted", "strata": "up.col.strata",
-    "coverage": "up.col.coverage", "regression": "up.col.regression", "overlap": "up.col.overlap",
+    "label": "col.kpi",
+    "recognized": "up.col.recognized",
+    "recognized_n": "up.col.recognized_n",
+    "anonymous": "up.col.anonymous",
+    "anonymous_n": "up.col.anonymous_n",
+    "raw": "up.col.raw",
+    "p_value": "up.col.p",
+    "adjusted": "up.col.adjusted",
+    "strata": "up.col.strata",
+    "coverage": "up.col.coverage",
+    "regression": "up.col.regression",
+    "overlap": "up.col.overlap",
 }
-UPLIFT_FORMATS = {"recognized_n": "int", "anonymous_n": "int", "p_value": "number", "coverage": "pct"}
-ui.show_table(uplift_view(table), lang, columns=UPLIFT_COLUMNS, formats=UPLIFT_FORMATS,
-              decimals={"p_value": 3}, column_widths={"label": 170},
-              right_align=("recognized", "anonymous", "raw", "adjusted", "regression", "strata"))
+UPLIFT_FORMATS = {
+    "recognized_n": "int",
+    "anonymous_n": "int",
+    "p_value": "number",
+    "coverage": "pct",
+}
+ui.show_table(
+    uplift_view(table),
+    lang,
+    columns=UPLIFT_COLUMNS,
+    formats=UPLIFT_FORMATS,
+    decimals={"p_value": 3},
+    column_widths={"label": 170},
+    right_align=("recognized", "anonymous", "raw", "adjusted", "regression", "strata"),
+)
 st.caption(t("up.table.caption", lang))
 ui.download_csv(table, "uplift_by_kpi.csv", "dl_uplift_table", lang)
 
@@ -135,37 +198,68 @@ for col, kind in zip(tiles, kinds, strict=True):
     col.metric(
         t(f"up.kind.{kind}", lang) + " · " + t("up.state.anonymous", lang),
         fmt_pct(anon["share"], lang),
-        help=t("up.before.share_anonymous", lang, share=fmt_pct(anon["share"], lang),
-               kind=t(f"up.kind.{kind}", lang).lower(), n=fmt_int(anon["negatives"], lang),
-               total=fmt_int(totals[kind], lang)),
+        help=t(
+            "up.before.share_anonymous",
+            lang,
+            share=fmt_pct(anon["share"], lang),
+            kind=t(f"up.kind.{kind}", lang).lower(),
+            n=fmt_int(anon["negatives"], lang),
+            total=fmt_int(totals[kind], lang),
+        ),
         border=True,
     )
     col.caption(f"{fmt_int(anon['negatives'], lang)} / {fmt_int(totals[kind], lang)}")
 fig = go.Figure()
 for state, color in (("anonymous", ui.PALETTE[1]), ("recognized", ui.PALETTE[0])):
     part = before[before["identity_state"] == state].set_index("kind").loc[kinds[::-1]]  # bottom-up
-    fig.add_trace(go.Bar(
-        y=[t(f"up.kind.{k}", lang) for k in part.index], x=part["negatives"], orientation="h",
-        name=t(f"up.state.{state}", lang), marker_color=color,
-        text=[f"{fmt_int(n, lang)} ({fmt_pct(s, lang)})" for n, s in zip(part["negatives"], part["share"],
-                                                                          strict=True)],
-        textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x}<extra>" + t(f"up.state.{state}", lang) + "</extra>",
-    ))
+    fig.add_trace(
+        go.Bar(
+            y=[t(f"up.kind.{k}", lang) for k in part.index],
+            x=part["negatives"],
+            orientation="h",
+            name=t(f"up.state.{state}", lang),
+            marker_color=color,
+            text=[
+                f"{fmt_int(n, lang)} ({fmt_pct(s, lang)})"
+                for n, s in zip(part["negatives"], part["share"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x}<extra>" + t(f"up.state.{state}", lang) + "</extra>",
+        )
+    )
 fig.update_layout(
-    title=t("up.before.chart_title", lang), barmode="group", height=360,
-    xaxis_title=t("up.axis.count", lang), yaxis={"automargin": True}, separators=SEPARATORS,
+    title=t("up.before.chart_title", lang),
+    barmode="group",
+    height=360,
+    xaxis_title=t("up.axis.count", lang),
+    yaxis={"automargin": True},
+    separators=SEPARATORS,
     margin={"l": 10, "r": 80, "t": 60, "b": 40},
-    legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right", "traceorder": "normal"},
+    legend={
+        "orientation": "h",
+        "y": 1.02,
+        "yanchor": "bottom",
+        "x": 1,
+        "xanchor": "right",
+        "traceorder": "normal",
+    },
 )
 st.plotly_chart(fig, config={"displayModeBar": False}, key="before_login_chart")
 ui.show_table(
-    before.assign(kind_label=[t(f"up.kind.{k}", lang) for k in before["kind"]],
-                  state_label=[t(f"up.state.{s}", lang) for s in before["identity_state"]]),
+    before.assign(
+        kind_label=[t(f"up.kind.{k}", lang) for k in before["kind"]],
+        state_label=[t(f"up.state.{s}", lang) for s in before["identity_state"]],
+    ),
     lang,
-    columns={"kind_label": "up.col.kind", "state_label": "up.col.identity_state",
-             "negatives": "up.col.negatives", "share": "up.col.share", "records": "up.col.records",
-             "rate": "up.col.rate"},
+    columns={
+        "kind_label": "up.col.kind",
+        "state_label": "up.col.identity_state",
+        "negatives": "up.col.negatives",
+        "share": "up.col.share",
+        "records": "up.col.records",
+        "rate": "up.col.rate",
+    },
     formats={"negatives": "int", "share": "pct", "records": "int", "rate": "pct"},
     column_widths={"kind_label": 230, "state_label": 240},
 )
@@ -180,20 +274,35 @@ if churn["churned"] == 0:
 c1, c2, c3 = st.columns([1, 1, 2])
 c1.metric(t("up.churn.churned", lang), fmt_int(churn["churned"], lang), border=True)
 c2.metric(t("up.churn.researched", lang), ov.format_value("fcr", churn["share"], lang), border=True)
-c2.caption(t("up.churn.researched_ci", lang, n=fmt_int(churn["researched"], lang),
-             total=fmt_int(churn["churned"], lang), low=ov.format_value("fcr", churn["ci_low"], lang),
-             high=ov.format_value("fcr", churn["ci_high"], lang)))
+c2.caption(
+    t(
+        "up.churn.researched_ci",
+        lang,
+        n=fmt_int(churn["researched"], lang),
+        total=fmt_int(churn["churned"], lang),
+        low=ov.format_value("fcr", churn["ci_low"], lang),
+        high=ov.format_value("fcr", churn["ci_high"], lang),
+    )
+)
 with c1:
     ui.download_csv(pd.DataFrame([churn]), "churn_research.csv", "dl_churn_summary", lang)
 lead = ui.cached(up.research_lead_distribution, source, spec)
 with c3:
-    fig = go.Figure(go.Bar(
-        x=lead["bin"], y=lead["customers"], marker_color=ui.PALETTE[2],
-        text=[fmt_int(v, lang) for v in lead["customers"]], textposition="outside", cliponaxis=False,
-        hovertemplate="%{x}: %{y}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=lead["bin"],
+            y=lead["customers"],
+            marker_color=ui.PALETTE[2],
+            text=[fmt_int(v, lang) for v in lead["customers"]],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y}<extra></extra>",
+        )
+    )
     fig.update_layout(
-        title=t("up.lead.chart_title", lang), height=320, separators=SEPARATORS,
+        title=t("up.lead.chart_title", lang),
+        height=320,
+        separators=SEPARATORS,
         xaxis={"title": t("up.col.bin", lang), "type": "category"},
         yaxis={"title": t("up.col.customers", lang), "rangemode": "tozero"},
         margin={"l": 10, "r": 10, "t": 60, "b": 40},
@@ -209,25 +318,40 @@ if not up.high_intent_intents(spec):
     st.info(t("up.hi.none", lang))
 else:
     high = ui.cached(up.high_intent_uplift, source, spec)
-    hwarn = sorted({f"{KPIS[r.kpi].label(lang)} · {r.intent}" for r in high.itertuples() if r.overlap_warning})
+
+    def intent_label(intent: str) -> str:
+        return t("up.hi.both", lang) if intent == "all_high_intent" else intent
+
+    hwarn = [
+        f"{KPIS[r.kpi].label(lang)} · {intent_label(r.intent)}"
+        for r in high.itertuples()
+        if r.overlap_warning
+    ]
     if hwarn:
         st.warning(t("up.overlap", lang, kpis=", ".join(hwarn)))
     long = pd.concat(
-        [up.forest_rows(high[high["intent"] == i]).assign(intent=i) for i in dict.fromkeys(high["intent"])],
+        [
+            up.forest_rows(high[high["intent"] == i]).assign(intent=i)
+            for i in dict.fromkeys(high["intent"])
+        ],
         ignore_index=True,
     )
     st.plotly_chart(
-        forest_figure(long, "intent", lambda i: t("up.hi.both", lang) if i == "all_high_intent" else i,
-                      t("up.hi.chart_title", lang)),
-        config={"displayModeBar": False}, key="high_intent_chart",
+        forest_figure(long, "intent", intent_label, t("up.hi.chart_title", lang)),
+        config={"displayModeBar": False},
+        key="high_intent_chart",
     )
     ui.show_table(
-        uplift_view(high).assign(intent_label=[t("up.hi.both", lang) if i == "all_high_intent" else i
-                                               for i in high["intent"]]),
+        uplift_view(high).assign(intent_label=[intent_label(i) for i in high["intent"]]),
         lang,
-        columns={"label": "col.kpi", "intent_label": "up.col.intent",
-                 **{k: v for k, v in UPLIFT_COLUMNS.items() if k not in ("label", "regression")}},
-        formats=UPLIFT_FORMATS, decimals={"p_value": 3}, column_widths={"label": 150},
+        columns={
+            "label": "col.kpi",
+            "intent_label": "up.col.intent",
+            **{k: v for k, v in UPLIFT_COLUMNS.items() if k not in ("label", "regression")},
+        },
+        formats=UPLIFT_FORMATS,
+        decimals={"p_value": 3},
+        column_widths={"label": 150},
         right_align=("recognized", "anonymous", "raw", "adjusted", "strata"),
     )
     ui.download_csv(high, "high_intent_uplift.csv", "dl_high_intent", lang)

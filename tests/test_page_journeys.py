@@ -114,8 +114,8 @@ def test_handoff_tiles_and_tables_equal_the_kpi(demo) -> None:
     (kpi,) = metrics.kpi_stats(source, ["handoff_abandonment"], [], spec)
     total = jr.handoff_funnel(source, spec, None).iloc[0]
     tiles = {m.label: m.value for m in at.metric}
-    assert tiles["Handed off"] == str(total["handed_off"]) and total["handed_off"] == kpi.n
-    assert tiles["Abandoned"] == str(total["abandoned"]) and total["abandoned"] == kpi.s1
+    assert tiles["Handed off"] == str(int(total["handed_off"])) and total["handed_off"] == kpi.n
+    assert tiles["Abandoned"] == str(int(total["abandoned"])) and total["abandoned"] == kpi.s1
     assert tiles["Handoff abandonment"] == fmt_pct(kpi.estimate.value / 100, "en")
     by_channel = _frame(at, "Channel", "Handed off", "Abandonment (%)")
     per_channel = {g.group["channel"]: g for g in metrics.kpi_stats(source, ["handoff_abandonment"], ["channel"], spec)}
