@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     _slice_args(p)
     p.add_argument("--as-of", dest="as_of", metavar="TS", help="FCR eligibility cut-off (default: latest event)")
 
+    p = sub.add_parser("okr", help="key results: current value, progress, expected pace, status")
+    _common(p)
+    p.add_argument("--okrs", type=Path, default=None, help="OKR file (default: data/okrs.yaml)")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE", help="end of this UTC day (default: latest event's day)")
+
     p = sub.add_parser("uplift", help="recognized vs anonymous for one KPI")
     _common(p)
     p.add_argument("--kpi", required=True)
@@ -260,7 +265,31 @@ def cmd_uplift(args: argparse.Namespace) -> None:
     print(f"  {OBSERVATIONAL_NOTE}")
 
 
+def cmd_okr(args: argparse.Namespace) -> None:
+    from cxmetrics.filters import parse_date
+    from cxmetrics.okr import evaluate, load_okrs
+    from cxmetrics.settings import PROJECT_ROOT
+    from cxmetrics.snapshot import open_database_source
+
+    okrs = load_okrs(args.okrs or PROJECT_ROOT / "data" / "okrs.yaml")
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
+    result = evaluate(open_database_source(_db(args)), okrs, as_of)
+    if args.json:
+        _print_json(result)
+        return
+    fmt = lambda v, p=1: "—" if v is None else f"{v:.{p}f}"  # noqa: E731
+    print(f"OKRs {result['cycle']} as of {result['as_of']} (minimum n {result['min_n']})")
+    for o in result["objectives"]:
+        print(f"\n{o['id']} {o['title']} — {o['owner']}: {o['status']}")
+        for k in o["key_results"]:
+            print(f"  {k['id']:<7} {k['status']:<9} current {fmt(k['current'])} (n={k['n']}, "
+                  f"CI {fmt(k['ci_low'])}..{fmt(k['ci_high'])}) baseline {fmt(k['baseline'])} → target "
+                  f"{fmt(k['target'])}; progress {fmt(k['progress'], 2)} vs expected {fmt(k['expected'], 2)}"
+                  f"  [{k['title']}]")
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "okr": cmd_okr,
     "generate": cmd_generate,
     "ingest": cmd_ingest,
     "build": cmd_build,
