@@ -132,3 +132,26 @@ def _pair(cur_stats: list, prev_stats: list, by: Sequence[str], kpis: Sequence[s
         rows.append(Comparison(dict(zip(by, k[0], strict=True)), k[1], spec.estimate(*c), spec.estimate(*p),
                                spec.difference(c, p)))
     return with_q_values(rows)
+
+
+@dataclass(frozen=True)
+class FamilyRow:
+    dimension: str  # "all" or the dimension the group is cut by
+    comparison: Comparison
+
+
+def compare_periods_family(
+    source: Source,
+    period: Period,
+    dimensions: Sequence[str],
+    kpis: Sequence[str] | None = None,
+    spec: FilterSpec | None = None,
+) -> list[FamilyRow]:
+    """Every KPI overall and by each dimension, this period vs the previous one, as ONE
+    family: the BH q-values are computed across all rows shown together."""
+    rows: list[FamilyRow] = []
+    for dim in ["all", *dimensions]:
+        by = [] if dim == "all" else [dim]
+        rows += [FamilyRow(dim, c) for c in compare_periods(source, period, kpis, by, spec)]
+    rescored = with_q_values([r.comparison for r in rows])
+    return [FamilyRow(r.dimension, c) for r, c in zip(rows, rescored, strict=True)]

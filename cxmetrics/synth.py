@@ -22,8 +22,8 @@ the dashboard has something true to show:
   that connect or are abandoned, and surveys (nps, csat, ces, Spanish and English
   verbatims) whose scores depend on the experience.
 * **Churn** for ~3% of customers, often preceded by contract-termination research.
-* **Weekly and daily seasonality**; **one outage** (4 days in Andalucía, ~40% into the
-  period) with a spike of outage checks and technical-support contacts, more repeats
+* **Weekly and daily seasonality**; **one outage** (4 days in Andalucía, inside the last
+  closed review period of the data, so the committee's default review shows it) with a spike of outage checks and technical-support contacts, more repeats
   and lower scores; and a **worsening chatbot handoff** in the last 4 weeks
   (abandonment rising from ~12% to ~35%).
 
@@ -414,6 +414,19 @@ def _cat(rng: np.random.Generator, table: np.ndarray, row: np.ndarray) -> np.nda
 # --------------------------------------------------------------------------- the world
 
 
+def outage_start_day(start: date, days: int, anchor: date = date(2026, 1, 5), period_days: int = 14) -> int:
+    """Day index of the outage: 4 days into the last closed review period of the data, so
+    the committee's default review shows it (40 % into the data when that is too short)."""
+    end = start + timedelta(days=days - 1)
+    period_start = anchor + timedelta(days=((end - anchor).days // period_days) * period_days)
+    if end < period_start + timedelta(days=period_days - 1):
+        period_start -= timedelta(days=period_days)  # the current period is still open
+    day = (period_start - start).days + 4
+    if days < 3 * period_days or day < 0:
+        day = int(round(0.4 * days))
+    return min(day, max(days - OUTAGE_DAYS, 0))
+
+
 class _World:
     """Customers, calendar and the global story parameters (all seeded by ``seed``)."""
 
@@ -428,7 +441,7 @@ class _World:
         weekend = dow >= 5
         self.w_digital = np.where(weekend, 1.18, 1.0)
         self.w_contact = np.where(dow == 6, 0.45, np.where(dow == 5, 0.7, 1.0))
-        self.outage_day = min(int(round(0.4 * days)), max(days - OUTAGE_DAYS, 0))
+        self.outage_day = outage_start_day(start, days)
         self.outage_lo = self.t0 + self.outage_day * _DAY
         self.outage_hi = self.outage_lo + OUTAGE_DAYS * _DAY
         self.trend_lo = self.t0 + max(days - 28, 0) * _DAY  # chatbot handoff degrades from here

@@ -23,7 +23,7 @@ from cxmetrics.schema import (
     Customer,
     Event,
 )
-from cxmetrics.synth import DIRTY_EXPECTED, OUTAGE_REGION, generate
+from cxmetrics.synth import DIRTY_EXPECTED, OUTAGE_REGION, generate, outage_start_day
 
 SMALL = dict(seed=7, customers=300, days=30, end=date(2026, 3, 1))
 MEDIUM = dict(seed=11, customers=3000, days=84, end=date(2026, 4, 26))
@@ -235,9 +235,9 @@ def test_chatbot_handoff_abandonment_worsens(medium):
 
 def test_outage_spike_in_region(medium):
     _, con = medium
-    # outage: 4 days starting round(0.4 * 84) = 34 days after the first day
+    # outage: 4 days starting 4 days into the last closed review period of the data
     first = MEDIUM["end"] - timedelta(days=MEDIUM["days"] - 1)
-    lo = first + timedelta(days=34)
+    lo = first + timedelta(days=outage_start_day(first, MEDIUM["days"]))
     hi = lo + timedelta(days=4)
     per_day = con.execute(
         """
