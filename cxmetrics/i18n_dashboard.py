@@ -37,6 +37,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "nav.channels": {"en": "Channels & cohorts", "es": "Canales y cohortes"},
     "nav.journeys": {"en": "Journeys & handoffs", "es": "Journeys y traspasos"},
     "nav.uplift": {"en": "Identity uplift", "es": "Impacto de la identificación"},
+    "nav.okrs": {"en": "OKRs", "es": "OKR"},
+    "nav.review": {"en": "Committee review", "es": "Revisión del comité"},
     "not_enough_data": {"en": "not enough data", "es": "datos insuficientes"},
     "vs_previous": {"en": "vs previous period", "es": "vs periodo anterior"},
     "significant": {"en": "significant", "es": "significativo"},

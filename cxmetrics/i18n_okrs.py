@@ -1,0 +1,3 @@
+"""English and Spanish texts of one dashboard page (merged into ``i18n.STRINGS``)."""
+
+STRINGS: dict[str, dict[str, str]] = {}
