@@ -75,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--okrs", type=Path, default=None, help="OKR file (default: data/okrs.yaml)")
     p.add_argument("--as-of", dest="as_of", metavar="DATE", help="end of this UTC day (default: latest event's day)")
 
+    p = sub.add_parser("export", help="export the records of a filtered cohort (.csv, .parquet or .xlsx)")
+    _common(p)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--kind", choices=["records", "persons"], default="records")
+    _slice_args(p)
+    p.add_argument("--role", choices=["executive", "committee", "analyst", "admin"], default=None,
+                   help="role to export as (default: the configured role)")
+
     p = sub.add_parser("uplift", help="recognized vs anonymous for one KPI")
     _common(p)
     p.add_argument("--kpi", required=True)
@@ -288,7 +296,28 @@ def cmd_okr(args: argparse.Namespace) -> None:
                   f"  [{k['title']}]")
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    import getpass
+
+    from cxmetrics.export import export_cohort
+    from cxmetrics.settings import get_settings
+    from cxmetrics.snapshot import open_database_source
+
+    spec = _spec(args, with_as_of=False)
+    role = args.role or get_settings().role
+    say, stop = _progress(True, None)
+    try:
+        res = export_cohort(open_database_source(_db(args)), spec, args.out, kind=args.kind, role=role,
+                            user=f"cli-{getpass.getuser()}",
+                            progress=lambda done, total: say(f"rows {done:,}/{total:,}"))
+    finally:
+        stop()
+    out = {"out": str(res.path), "manifest": str(res.manifest_path), "rows": res.rows}
+    _print_json(out) if args.json else print(f"wrote {res.rows:,} rows to {res.path} (manifest {res.manifest_path})")
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "export": cmd_export,
     "okr": cmd_okr,
     "generate": cmd_generate,
     "ingest": cmd_ingest,

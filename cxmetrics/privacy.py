@@ -1,8 +1,9 @@
 """Pseudonymized person ids and consent: what record-level views may show.
 
-Person ids are replaced by a keyed hash (HMAC-SHA256, first 16 hex characters): stable
-for one key, so an analyst can follow one person across tables, but not reversible
-without the key. The key comes from settings (``CXM_PSEUDONYM_KEY`` / secrets); when
+Person ids are replaced by a keyed hash — ``p_`` + the first 16 hex characters of
+SHA-256(key | person) — stable for one key, so an analyst can follow one person across a
+drill-down and an export, but not reversible without the key. The same formula runs in
+Python (drill-down pages) and in DuckDB SQL (streaming exports). The key comes from settings (``CXM_PSEUDONYM_KEY`` / secrets); when
 none is configured (local demo) a random key is created once in the data folder, which
 is git-ignored — it is never in the repository.
 """
@@ -10,7 +11,6 @@ is git-ignored — it is never in the repository.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import secrets
 from functools import lru_cache
@@ -40,12 +40,27 @@ def pseudonym_key() -> bytes:
 
 
 def pseudonymize(person: str | None, key: bytes | None = None) -> str | None:
-    """``p_`` + the first 16 hex characters of HMAC-SHA256(key, person)."""
+    """``p_`` + the first 16 hex characters of SHA-256(key + '|' + person)."""
     if person is None:
         return None
-    digest = hmac.new(key or pseudonym_key(), person.encode(), hashlib.sha256).hexdigest()
-    return "p_" + digest[:16]
+    secret = (key or pseudonym_key()).decode()
+    return "p_" + hashlib.sha256(f"{secret}|{person}".encode()).hexdigest()[:16]
 
 
 def may_see_raw_ids(role: str) -> bool:
     return role in RAW_ID_ROLES
+
+
+RECORD_ROLES = frozenset({"analyst", "admin"})
+
+
+def may_see_records(role: str) -> bool:
+    return role in RECORD_ROLES
+
+
+def require_record_access(role: str) -> None:
+    """Record-level data (drill-down, exports) is for analysts and admins only."""
+    if not may_see_records(role):
+        from cxmetrics.errors import UserError
+
+        raise UserError(f"the {role} role sees aggregates only: record-level data needs the analyst or admin role")

@@ -13,7 +13,7 @@ import pandas as pd
 
 from cxmetrics.filters import FilterSpec
 from cxmetrics.metrics import KPIS, Source, check_kpis
-from cxmetrics.privacy import may_see_raw_ids, pseudonymize
+from cxmetrics.privacy import may_see_raw_ids, pseudonymize, require_record_access
 
 # Columns each KPI's records show beyond the shared dimensions.
 KPI_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -62,6 +62,7 @@ def _where(source: Source, kpi: str, spec: FilterSpec) -> tuple[str, list]:
 def record_page(source: Source, kpi: str, spec: FilterSpec, *, role: str, page: int = 1,
                 page_size: int = 50) -> RecordPage:
     """One page of the consented records behind ``kpi`` for ``spec``, newest first."""
+    require_record_access(role)
     (kpi,) = check_kpis([kpi])
     table = KPIS[kpi].record_table
     where, params = _where(source, kpi, spec)
@@ -82,6 +83,7 @@ def record_page(source: Source, kpi: str, spec: FilterSpec, *, role: str, page: 
 
 def survey_verbatims(source: Source, kpi: str, spec: FilterSpec, *, role: str, limit: int = 20) -> pd.DataFrame:
     """The latest verbatims behind a survey KPI slice (consented customers only)."""
+    require_record_access(role)
     if KPIS[kpi].record_table != "rec_survey":
         return pd.DataFrame()
     where, params = _where(source, kpi, spec)
