@@ -20,6 +20,7 @@ PAGES = [
     ("pages/4_Identity_uplift.py", "nav.uplift", ":material/how_to_reg:", "uplift"),
     ("pages/5_OKRs.py", "nav.okrs", ":material/flag:", "okrs"),
     ("pages/6_Committee_review.py", "nav.review", ":material/groups:", "review"),
+    ("pages/7_Cohort_export.py", "nav.export", ":material/download:", "export"),
     ("pages/8_Data_quality.py", "nav.data_quality", ":material/fact_check:", "data-quality"),
 ]
 page = st.navigation(

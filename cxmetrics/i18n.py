@@ -234,6 +234,7 @@ STRINGS: dict[str, dict[str, str]] = {
 from cxmetrics import (  # noqa: E402
     i18n_channels,
     i18n_dashboard,
+    i18n_export,
     i18n_journeys,
     i18n_okrs,
     i18n_overview,
@@ -241,7 +242,8 @@ from cxmetrics import (  # noqa: E402
     i18n_uplift,
 )
 
-for _module in (i18n_dashboard, i18n_overview, i18n_channels, i18n_journeys, i18n_uplift, i18n_okrs, i18n_review):
+for _module in (i18n_dashboard, i18n_overview, i18n_channels, i18n_journeys, i18n_uplift, i18n_okrs, i18n_review,
+                i18n_export):
     STRINGS.update(_module.STRINGS)
 
 
