@@ -255,13 +255,15 @@ def normalized_sql(
     else:
         ts_native = "NULL::TIMESTAMP"
     score_type = types.get("score", "VARCHAR")
-    if any(score_type.startswith(p) for p in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")):
+    base_type = score_type.split("(")[0]  # DECIMAL(9,2) -> DECIMAL; lists/structs stay distinct
+    if base_type in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                     "UINTEGER", "UBIGINT", "UHUGEINT"):
         score_kind, score_num = "'int'", "CAST(score AS DOUBLE)"
-    elif any(score_type.startswith(p) for p in ("FLOAT", "DOUBLE", "DECIMAL", "REAL")):
+    elif base_type in ("FLOAT", "DOUBLE", "DECIMAL", "REAL"):
         score_kind, score_num = "'float'", "CAST(score AS DOUBLE)"
     elif score_type == "VARCHAR":
         score_kind, score_num = "'text'", "NULL"
-    else:
+    else:  # booleans, lists, structs...: never an integer score
         score_kind, score_num = "'invalid'", "NULL"
     extras = [n for n in types if n not in contract_columns]
     extra = (
