@@ -23,8 +23,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "inicio, tipo de journey y primer canal). Barras: valor; bigotes: intervalo de Wilson del 95 %.",
     },
     "jr.completion.chart_title": {
-        "en": "Journey completion by journey type and channel (%, 95% CI)",
-        "es": "Journeys completados por tipo de journey y canal (%, IC 95 %)",
+        "en": "Journey completion by type and channel",
+        "es": "Journeys completados por tipo y canal",
+    },
+    "jr.completion.chart_units": {
+        "en": "% of journeys started · whiskers: 95% CI",
+        "es": "% de journeys iniciados · bigotes: IC 95 %",
     },
     "jr.completion.axis": {"en": "Journey completion (%)", "es": "Journeys completados (%)"},
     # ---- 2. step funnel
@@ -37,8 +41,12 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "jr.steps.select": {"en": "Journey type", "es": "Tipo de journey"},
     "jr.steps.chart_title": {
-        "en": "{type}: journeys reaching each step (journeys, % of {n} started)",
-        "es": "{type}: journeys que alcanzan cada paso (journeys, % de {n} iniciados)",
+        "en": "{type}: journeys reaching each step",
+        "es": "{type}: journeys que alcanzan cada paso",
+    },
+    "jr.steps.chart_units": {
+        "en": "journeys · % of {n} started",
+        "es": "journeys · % de {n} iniciados",
     },
     "jr.steps.goal": {"en": "✓ goal reached", "es": "✓ objetivo alcanzado"},
     "jr.col.stage": {"en": "Stage", "es": "Etapa"},
@@ -76,18 +84,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Contacts that started on a channel where contacts are handed off to agents.",
         "es": "Contactos iniciados en un canal donde los contactos se derivan a agentes.",
     },
-    "jr.tile.help.abandonment": {
-        "en": "Share of handed-off contacts where no agent connected (KPI, 95% Wilson interval).",
-        "es": "Porcentaje de contactos derivados sin agente conectado (KPI, intervalo de Wilson del 95 %).",
-    },
     "jr.handoff.by_channel": {"en": "By channel", "es": "Por canal"},
     "jr.handoff.by_intent": {"en": "By intent", "es": "Por intención"},
     "jr.handoff.chart_title": {
-        "en": "Bot→agent funnel by {dim} (contacts)",
-        "es": "Embudo bot→agente por {dim} (contactos)",
+        "en": "Bot→agent funnel by {dim}",
+        "es": "Embudo bot→agente por {dim}",
     },
+    "jr.handoff.chart_units": {"en": "contacts", "es": "contactos"},
     "jr.seg.contained": {"en": "Not handed off", "es": "No derivados"},
-    "jr.seg.connected": {"en": "Handed off · agent connected", "es": "Derivados · agente conectado"},
+    "jr.seg.connected": {
+        "en": "Handed off · agent connected",
+        "es": "Derivados · agente conectado",
+    },
     "jr.seg.abandoned": {"en": "Handed off · abandoned", "es": "Derivados · abandonados"},
     "jr.axis.contacts": {"en": "Contacts", "es": "Contactos"},
     "jr.col.contacts": {"en": "Contacts", "es": "Contactos"},
@@ -105,7 +113,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "es": "FCR = episodios sin recontacto (misma persona e intención) en 7 días ÷ episodios elegibles "
         "(ventana de 7 días cerrada a {as_of}), por canal e intención del primer contacto.",
     },
-    "jr.fcr.chart_title": {"en": "FCR by {dim} (%, 95% CI)", "es": "FCR por {dim} (%, IC 95 %)"},
+    "jr.fcr.chart_title": {"en": "FCR by {dim}", "es": "FCR por {dim}"},
+    "jr.fcr.chart_units": {
+        "en": "% of eligible episodes · whiskers: 95% CI",
+        "es": "% de episodios elegibles · bigotes: IC 95 %",
+    },
     "jr.fcr.axis": {"en": "FCR (%)", "es": "FCR (%)"},
     "jr.col.fcr": {"en": "FCR (%)", "es": "FCR (%)"},
     "jr.col.resolved": {"en": "Resolved", "es": "Resueltos"},
@@ -118,14 +130,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "jr.paths.caption": {
         "en": "First contact's channel → channel of the first repeat contact (same person and intent) within "
         "7 days, over eligible episodes. Share = episodes on the path ÷ all eligible episodes "
-        "({n} in this slice, {repeats} with a repeat).",
+        "({n} in this slice, {repeats} with a repeat). Median hours: from the first contact to the first repeat.",
         "es": "Canal del primer contacto → canal del primer recontacto (misma persona e intención) en 7 días, "
         "sobre episodios elegibles. Porcentaje = episodios del recorrido ÷ todos los episodios elegibles "
-        "({n} en esta selección, {repeats} con recontacto).",
+        "({n} en esta selección, {repeats} con recontacto). Mediana (h): horas del primer contacto al primer "
+        "recontacto.",
     },
     "jr.paths.chart_title": {
-        "en": "Top {k} repeat-contact paths (episodes, % of eligible episodes)",
-        "es": "Los {k} recorridos de recontacto más frecuentes (episodios, % de episodios elegibles)",
+        "en": "Top {k} repeat-contact paths",
+        "es": "Los {k} recorridos de recontacto más frecuentes",
+    },
+    "jr.paths.chart_units": {
+        "en": "episodes · % of eligible episodes",
+        "es": "episodios · % de episodios elegibles",
     },
     "jr.paths.axis": {"en": "Episodes", "es": "Episodios"},
     "jr.paths.none": {
@@ -135,7 +152,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "jr.col.path": {"en": "Path", "es": "Recorrido"},
     "jr.col.episodes": {"en": "Episodes", "es": "Episodios"},
     "jr.col.share_of_episodes": {"en": "% of episodes", "es": "% de episodios"},
-    "jr.col.share_of_repeats": {"en": "% of repeats", "es": "% de recontactos"},
-    "jr.col.median_hours": {"en": "Median hours to repeat", "es": "Mediana de horas hasta recontacto"},
+    "jr.col.share_of_repeats": {"en": "% of repeats", "es": "% recontactos"},
+    "jr.col.median_hours": {"en": "Median hours", "es": "Mediana (h)"},
     "jr.hover.ci": {"en": "95% CI", "es": "IC 95 %"},
 }

@@ -52,8 +52,16 @@ def _estimates(source: Source, kpi: str, by: list[str], spec: FilterSpec) -> pd.
     rows = []
     for g in metrics.kpi_stats(source, [kpi], by, spec):
         est = g.estimate
-        rows.append({**g.group, "value": est.value, "ci_low": est.ci_low, "ci_high": est.ci_high,
-                     "n": est.n, "successes": int(g.s1)})
+        rows.append(
+            {
+                **g.group,
+                "value": est.value,
+                "ci_low": est.ci_low,
+                "ci_high": est.ci_high,
+                "n": est.n,
+                "successes": int(g.s1),
+            }
+        )
     return pd.DataFrame(rows, columns=[*by, "value", "ci_low", "ci_high", "n", "successes"])
 
 
@@ -69,7 +77,9 @@ def journey_completion(source: Source, spec: FilterSpec) -> pd.DataFrame:
 def journey_types(source: Source, spec: FilterSpec) -> list[str]:
     """Journey types with at least one journey in the slice, sorted by name."""
     relation, params = _sliced(source, "rec_journey", spec)
-    rows = source.con.execute(f"SELECT DISTINCT journey_type FROM {relation} ORDER BY 1", params).fetchall()
+    rows = source.con.execute(
+        f"SELECT DISTINCT journey_type FROM {relation} ORDER BY 1", params
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -88,7 +98,9 @@ def step_funnel(source: Source, spec: FilterSpec, journey_type: str) -> pd.DataF
         f"SELECT count(*), count(*) FILTER (WHERE completed) FROM {jrel}", jparams
     ).fetchone()
     if not started:
-        return pd.DataFrame(columns=["stage", "is_goal", "journeys", "share", "median_seconds", "journeys_started"])
+        return pd.DataFrame(
+            columns=["stage", "is_goal", "journeys", "share", "median_seconds", "journeys_started"]
+        )
     srel, sparams = _sliced(source, "rec_journey_step", spec)
     steps = _frame(
         source,
@@ -101,6 +113,7 @@ def step_funnel(source: Source, spec: FilterSpec, journey_type: str) -> pd.DataF
     out = pd.concat([steps, goal], ignore_index=True) if len(steps) else goal
     out.insert(1, "is_goal", out["stage"] == GOAL_STAGE)
     out["journeys"] = out["journeys"].astype("int64")
+    out["median_seconds"] = out["median_seconds"].astype("float64")  # the goal has none: NaN
     out["share"] = out["journeys"] / started
     out["journeys_started"] = int(started)
     return out[["stage", "is_goal", "journeys", "share", "median_seconds", "journeys_started"]]
@@ -131,7 +144,9 @@ def handoff_funnel(source: Source, spec: FilterSpec, by: str | None) -> pd.DataF
     group = [by] if by else []
     counts_cols = [*group, "contacts", "handed_off", "connected", "abandoned"]
     if not channels:
-        return pd.DataFrame(columns=[*counts_cols, "handoff_share", "value", "ci_low", "ci_high", "n"])
+        return pd.DataFrame(
+            columns=[*counts_cols, "handoff_share", "value", "ci_low", "ci_high", "n"]
+        )
     relation, params = _sliced(source, "rec_contact", spec)
     select = f"{by}, " if by else ""
     counts = _frame(
@@ -140,11 +155,11 @@ def handoff_funnel(source: Source, spec: FilterSpec, by: str | None) -> pd.DataF
                count(*) FILTER (WHERE handed_off) AS handed_off,
                count(*) FILTER (WHERE handed_off AND connected) AS connected,
                count(*) FILTER (WHERE handed_off AND NOT connected) AS abandoned
-            FROM {relation} AND channel IN ({', '.join('?' for _ in channels)})
-            {'GROUP BY ALL' if by else ''} HAVING count(*) > 0""",
+            FROM {relation} AND channel IN ({", ".join("?" for _ in channels)})
+            {"GROUP BY ALL" if by else ""} HAVING count(*) > 0""",
         params + channels,
     )
-    counts = counts.astype({c: "int64" for c in counts_cols[len(group):]})
+    counts = counts.astype({c: "int64" for c in counts_cols[len(group) :]})
     counts["handoff_share"] = counts["handed_off"] / counts["contacts"]
     kpi = _estimates(source, "handoff_abandonment", group, spec).drop(columns="successes")
     if by:
@@ -165,11 +180,24 @@ def fcr_overall(source: Source, spec: FilterSpec) -> dict[str, Any]:
     """FCR over the whole slice: value, interval, n (eligible episodes), resolved and repeated."""
     df = _estimates(source, "fcr", [], spec)
     if df.empty:
-        return {"value": None, "ci_low": None, "ci_high": None, "n": 0, "resolved": 0, "repeated": 0}
+        return {
+            "value": None,
+            "ci_low": None,
+            "ci_high": None,
+            "n": 0,
+            "resolved": 0,
+            "repeated": 0,
+        }
     row = df.iloc[0]
     n, resolved = int(row["n"]), int(row["successes"])
-    return {"value": row["value"], "ci_low": row["ci_low"], "ci_high": row["ci_high"], "n": n,
-            "resolved": resolved, "repeated": n - resolved}
+    return {
+        "value": row["value"],
+        "ci_low": row["ci_low"],
+        "ci_high": row["ci_high"],
+        "n": n,
+        "resolved": resolved,
+        "repeated": n - resolved,
+    }
 
 
 def fcr_by(source: Source, spec: FilterSpec, dim: str) -> pd.DataFrame:
@@ -188,8 +216,15 @@ def repeat_paths(source: Source, spec: FilterSpec, top: int | None = None) -> pd
     median_hours_to_repeat. Sorted by episodes, largest first, then by path.
     """
     as_of: datetime | None = spec.as_of or source.default_as_of()
-    columns = ["path", "first_channel", "repeat_channel", "episodes", "share_of_episodes",
-               "share_of_repeats", "median_hours_to_repeat"]
+    columns = [
+        "path",
+        "first_channel",
+        "repeat_channel",
+        "episodes",
+        "share_of_episodes",
+        "share_of_repeats",
+        "median_hours_to_repeat",
+    ]
     if as_of is None:
         return pd.DataFrame(columns=columns)
     relation, params = _sliced(source, "rec_fcr", spec)

@@ -19,31 +19,56 @@ st.caption(t("jr.intro", lang))
 
 CHART_CONFIG = {"displayModeBar": False}
 KPI_COLUMNS = {"ci_low": "col.ci_low", "ci_high": "col.ci_high"}
+NUMBER_WIDTHS = {"value": 115, "ci_low": 85, "ci_high": 85, "n": 95}
 
 
-def layout(fig: go.Figure, title: str, height: int, **kwargs) -> go.Figure:
+def layout(
+    fig: go.Figure, title: str, units: str, height: int, legend: bool = False, **kwargs
+) -> go.Figure:
+    """Title over a subtitle with the units, language separators, a legend under them if any."""
     fig.update_layout(
-        title={"text": title, "font": {"size": 16}},
+        title={"text": title, "font": {"size": 16}, "subtitle": {"text": units}},
         height=height,
-        margin={"l": 10, "r": 30, "t": 60, "b": 40},
+        margin={"l": 10, "r": 30, "t": 115 if legend else 80, "b": 40},
         separators=ui.plotly_separators(lang),
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
+        showlegend=legend,
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "xanchor": "left",
+            "x": 0,
+            "traceorder": "normal",
+        },
         **kwargs,
     )
     return fig
+
+
+def count_axis(max_count: int, title: str) -> dict:
+    """An axis of counts: whole-number ticks (never 0.5 episodes) when counts are small."""
+    return {"title": title, "rangemode": "tozero", "tickformat": ",d"} | (
+        {"dtick": 1} if max_count <= 8 else {}
+    )
 
 
 def ci_text(row: pd.Series) -> str:
     return f"{fmt_number(row['ci_low'], lang)}–{fmt_number(row['ci_high'], lang)}"
 
 
-def rate_bars(df: pd.DataFrame, dim: str, title: str, axis: str, color: str) -> go.Figure:
+def rate_bars(
+    df: pd.DataFrame, dim: str, title: str, units: str, axis: str, color: str
+) -> go.Figure:
     """Horizontal bars of a rate (%) per category with 95 % whiskers, best at the top."""
     ordered = df.iloc[::-1]  # plotly draws horizontal bars bottom-up
     fig = go.Figure(
         go.Bar(
             x=ordered["value"],
-            y=ordered[dim],
+            # n on the category label: the value inside the bar stays short enough to fit
+            y=[
+                f"{c} (n={fmt_int(n, lang)})"
+                for c, n in zip(ordered[dim], ordered["n"], strict=True)
+            ],
             orientation="h",
             marker_color=color,
             error_x={
@@ -54,7 +79,7 @@ def rate_bars(df: pd.DataFrame, dim: str, title: str, axis: str, color: str) -> 
                 "color": "#444",
                 "thickness": 1.2,
             },
-            text=[f"{fmt_number(v, lang)} (n={fmt_int(n, lang)})" for v, n in zip(ordered["value"], ordered["n"], strict=True)],
+            text=[fmt_number(v, lang) for v in ordered["value"]],
             textposition="inside",
             insidetextanchor="start",
             textfont={"color": "white"},
@@ -64,8 +89,12 @@ def rate_bars(df: pd.DataFrame, dim: str, title: str, axis: str, color: str) -> 
         )
     )
     return layout(
-        fig, title, max(240, 110 + 34 * len(df)), showlegend=False,
-        xaxis={"title": axis, "range": [0, 100]}, yaxis={"automargin": True},
+        fig,
+        title,
+        units,
+        max(260, 130 + 34 * len(df)),
+        xaxis={"title": axis, "range": [0, 100]},
+        yaxis={"automargin": True},
     )
 
 
@@ -98,21 +127,30 @@ else:
         )
     types = sorted(completion["journey_type"].unique())
     layout(
-        fig, t("jr.completion.chart_title", lang), 420, barmode="group",
+        fig,
+        t("jr.completion.chart_title", lang),
+        t("jr.completion.chart_units", lang),
+        430,
+        legend=True,
+        barmode="group",
         yaxis={"title": t("jr.completion.axis", lang), "range": [0, 100]},
         xaxis={"categoryorder": "array", "categoryarray": types},
-        legend_title_text=t("dim.channel", lang),
     )
-    chart_col, table_col = st.columns([3, 2], gap="large")
-    with chart_col:
-        st.plotly_chart(fig, config=CHART_CONFIG, key="jr_completion_chart")
-    with table_col:
-        ui.show_table(
-            completion, lang,
-            columns={"journey_type": "dim.journey_type", "channel": "dim.channel", "value": "jr.col.completion",
-                     **KPI_COLUMNS, "n": "jr.col.journeys_n", "completed": "jr.col.completed"},
-            formats={"value": "number", "ci_low": "number", "ci_high": "number", "n": "int", "completed": "int"},
-        )
+    # chart and table one above the other: side by side the table's columns get cut
+    st.plotly_chart(fig, config=CHART_CONFIG, key="jr_completion_chart")
+    ui.show_table(
+        completion,
+        lang,
+        columns={
+            "journey_type": "dim.journey_type",
+            "channel": "dim.channel",
+            "value": "jr.col.completion",
+            **KPI_COLUMNS,
+            "n": "jr.col.journeys_n",
+        },
+        formats={"value": "number", "ci_low": "number", "ci_high": "number", "n": "int"},
+        column_widths=NUMBER_WIDTHS | {"journey_type": 180, "channel": 90},
+    )
 ui.download_csv(completion, "journey_completion.csv", "dl_journey_completion", lang)
 
 # ---------------------------------------------------------------- 2. step drop-off
@@ -126,13 +164,19 @@ else:
         st.session_state["jr_journey_type"] = types[0]
     journey_type = st.selectbox(t("jr.steps.select", lang), types, key="jr_journey_type")
     funnel = ui.cached(jr.step_funnel, source, spec, journey_type)
-    labels = [t("jr.steps.goal", lang) if g else s for s, g in zip(funnel["stage"], funnel["is_goal"], strict=True)]
+    labels = [
+        t("jr.steps.goal", lang) if g else s
+        for s, g in zip(funnel["stage"], funnel["is_goal"], strict=True)
+    ]
     started = int(funnel["journeys_started"].iloc[0])
     fig = go.Figure(
         go.Funnel(
             y=labels,
             x=funnel["journeys"],
-            text=[f"{fmt_int(n, lang)} · {fmt_pct(s, lang)}" for n, s in zip(funnel["journeys"], funnel["share"], strict=True)],
+            text=[
+                f"{fmt_int(n, lang)} · {fmt_pct(s, lang)}"
+                for n, s in zip(funnel["journeys"], funnel["share"], strict=True)
+            ],
             textinfo="text",
             textposition="inside",
             marker={"color": [ui.PALETTE[2] if g else ui.PALETTE[0] for g in funnel["is_goal"]]},
@@ -141,22 +185,38 @@ else:
         )
     )
     layout(
-        fig, t("jr.steps.chart_title", lang, type=journey_type, n=fmt_int(started, lang)),
-        max(300, 110 + 48 * len(funnel)), showlegend=False, yaxis={"automargin": True},
+        fig,
+        t("jr.steps.chart_title", lang, type=journey_type),
+        t("jr.steps.chart_units", lang, n=fmt_int(started, lang)),
+        max(320, 130 + 48 * len(funnel)),
+        yaxis={"automargin": True},
     )
-    chart_col, table_col = st.columns([3, 2], gap="large")
+    chart_col, table_col = st.columns([1, 1], gap="large")
     with chart_col:
         st.plotly_chart(fig, config=CHART_CONFIG, key="jr_step_funnel")
     with table_col:
         ui.show_table(
-            funnel.assign(stage=labels), lang,
-            columns={"stage": "jr.col.stage", "journeys": "jr.col.journeys", "share": "jr.col.share_started",
-                     "median_seconds": "jr.col.median_seconds"},
-            formats={"journeys": "int", "share": "pct", "median_seconds": "number"},
-            decimals={"median_seconds": 0},
+            # as text: the data grid draws a missing number as "None" whatever the formatter
+            funnel.assign(
+                stage=labels,
+                median_seconds=[fmt_number(v, lang, 0) for v in funnel["median_seconds"]],
+            ),
+            lang,
+            columns={
+                "stage": "jr.col.stage",
+                "journeys": "jr.col.journeys",
+                "share": "jr.col.share_started",
+                "median_seconds": "jr.col.median_seconds",
+            },
+            formats={"journeys": "int", "share": "pct"},
+            right_align=("median_seconds",),
         )
-    ui.download_csv(funnel.assign(journey_type=journey_type), f"step_funnel_{journey_type}.csv",
-                    "dl_step_funnel", lang)
+    ui.download_csv(
+        funnel.assign(journey_type=journey_type),
+        f"step_funnel_{journey_type}.csv",
+        "dl_step_funnel",
+        lang,
+    )
 
 # ---------------------------------------------------------------- 3. bot → agent
 st.header(t("jr.handoff.header", lang))
@@ -171,26 +231,60 @@ else:
     else:
         row = total.iloc[0]
         tiles = st.columns(5)
-        tiles[0].metric(t("jr.tile.contacts", lang), fmt_int(row["contacts"], lang),
-                        help=t("jr.tile.help.contacts", lang), border=True)
-        for col, key, of in ((tiles[1], "handed_off", "contacts"), (tiles[2], "connected", "handed_off"),
-                             (tiles[3], "abandoned", "handed_off")):
+        tiles[0].metric(
+            t("jr.tile.contacts", lang),
+            fmt_int(row["contacts"], lang),
+            help=t("jr.tile.help.contacts", lang),
+            border=True,
+        )
+        for col, key, of in (
+            (tiles[1], "handed_off", "contacts"),
+            (tiles[2], "connected", "handed_off"),
+            (tiles[3], "abandoned", "handed_off"),
+        ):
             col.metric(t(f"jr.tile.{key}", lang), fmt_int(row[key], lang), border=True)
             share = row[key] / row[of] if row[of] else None
-            col.caption(t("jr.tile.share_of", lang, share=fmt_pct(share, lang), what=t(f"jr.col.{of}", lang).lower()))
+            col.caption(
+                t(
+                    "jr.tile.share_of",
+                    lang,
+                    share=fmt_pct(share, lang),
+                    what=t(f"jr.col.{of}", lang).lower(),
+                )
+            )
         tiles[4].metric(
             t("jr.tile.abandonment", lang),
             fmt_pct(row["value"] / 100 if row["n"] else None, lang),
-            help=t("jr.tile.help.abandonment", lang), border=True,
+            border=True,  # no help icon: it would cut the label; the caption below says it
         )
-        tiles[4].caption(t("jr.tile.ci", lang, low=fmt_number(row["ci_low"], lang),
-                           high=fmt_number(row["ci_high"], lang), n=fmt_int(row["n"], lang)))
+        tiles[4].caption(
+            t(
+                "jr.tile.ci",
+                lang,
+                low=fmt_number(row["ci_low"], lang),
+                high=fmt_number(row["ci_high"], lang),
+                n=fmt_int(row["n"], lang),
+            )
+        )
         if int(row["n"]) != int(row["handed_off"]):
-            st.caption(t("jr.handoff.note_mismatch", lang, n=fmt_int(abs(int(row["n"]) - int(row["handed_off"])), lang)))
+            st.caption(
+                t(
+                    "jr.handoff.note_mismatch",
+                    lang,
+                    n=fmt_int(abs(int(row["n"]) - int(row["handed_off"])), lang),
+                )
+            )
 
-        segments = (("contained", ui.PALETTE[4]), ("connected", ui.PALETTE[2]), ("abandoned", ui.PALETTE[5]))
-        for tab, dim in zip(st.tabs([t("jr.handoff.by_channel", lang), t("jr.handoff.by_intent", lang)]),
-                            jr.FUNNEL_DIMS, strict=True):
+        segments = (
+            ("contained", ui.PALETTE[4]),
+            ("connected", ui.PALETTE[2]),
+            ("abandoned", ui.PALETTE[5]),
+        )
+        for tab, dim in zip(
+            st.tabs([t("jr.handoff.by_channel", lang), t("jr.handoff.by_intent", lang)]),
+            jr.FUNNEL_DIMS,
+            strict=True,
+        ):
             with tab:
                 df = ui.cached(jr.handoff_funnel, source, spec, dim)
                 df = df.assign(contained=df["contacts"] - df["handed_off"])
@@ -198,56 +292,110 @@ else:
                 fig = go.Figure()
                 for seg, color in segments:
                     fig.add_bar(
-                        name=t(f"jr.seg.{seg}", lang), x=ordered[seg], y=ordered[dim], orientation="h",
-                        marker_color=color, text=[fmt_int(v, lang) if v else "" for v in ordered[seg]],
-                        textposition="inside", insidetextanchor="middle",
+                        name=t(f"jr.seg.{seg}", lang),
+                        x=ordered[seg],
+                        y=ordered[dim],
+                        orientation="h",
+                        marker_color=color,
+                        text=[fmt_int(v, lang) if v else "" for v in ordered[seg]],
+                        textposition="inside",
+                        insidetextanchor="middle",
                         hovertemplate=f"%{{y}} · {t(f'jr.seg.{seg}', lang)}: %{{x}}<extra></extra>",
                     )
                 layout(
-                    fig, t("jr.handoff.chart_title", lang, dim=t(f"dim.{dim}", lang).lower()),
-                    max(260, 130 + 34 * len(df)), barmode="stack",
-                    xaxis={"title": t("jr.axis.contacts", lang)}, yaxis={"automargin": True},
+                    fig,
+                    t("jr.handoff.chart_title", lang, dim=t(f"dim.{dim}", lang).lower()),
+                    t("jr.handoff.chart_units", lang),
+                    max(280, 150 + 34 * len(df)),
+                    legend=True,
+                    barmode="stack",
+                    xaxis=count_axis(int(df["contacts"].max()), t("jr.axis.contacts", lang)),
+                    yaxis={"automargin": True},
                 )
                 st.plotly_chart(fig, config=CHART_CONFIG, key=f"jr_handoff_{dim}")
                 ui.show_table(
-                    df, lang,
-                    columns={dim: f"dim.{dim}", "contacts": "jr.col.contacts", "handed_off": "jr.col.handed_off",
-                             "handoff_share": "jr.col.handoff_share", "connected": "jr.col.connected",
-                             "abandoned": "jr.col.abandoned", "value": "jr.col.abandonment", **KPI_COLUMNS,
-                             "n": "jr.col.kpi_n"},
-                    formats={"contacts": "int", "handed_off": "int", "handoff_share": "pct", "connected": "int",
-                             "abandoned": "int", "value": "number", "ci_low": "number", "ci_high": "number",
-                             "n": "int"},
+                    df,
+                    lang,
+                    columns={
+                        dim: f"dim.{dim}",
+                        "contacts": "jr.col.contacts",
+                        "handed_off": "jr.col.handed_off",
+                        "handoff_share": "jr.col.handoff_share",
+                        "connected": "jr.col.connected",
+                        "abandoned": "jr.col.abandoned",
+                        "value": "jr.col.abandonment",
+                        **KPI_COLUMNS,
+                        "n": "jr.col.kpi_n",
+                    },
+                    formats={
+                        "contacts": "int",
+                        "handed_off": "int",
+                        "handoff_share": "pct",
+                        "connected": "int",
+                        "abandoned": "int",
+                        "value": "number",
+                        "ci_low": "number",
+                        "ci_high": "number",
+                        "n": "int",
+                    },
                 )
-                ui.download_csv(df.drop(columns="contained"), f"handoff_funnel_by_{dim}.csv",
-                                f"dl_handoff_{dim}", lang)
+                ui.download_csv(
+                    df.drop(columns="contained"),
+                    f"handoff_funnel_by_{dim}.csv",
+                    f"dl_handoff_{dim}",
+                    lang,
+                )
 
 # ---------------------------------------------------------------- 4. FCR
 st.header(t("jr.fcr.header", lang))
 as_of = spec.as_of or source.default_as_of()
 st.caption(t("jr.fcr.caption", lang, as_of=fmt_datetime(as_of, lang)))
 fcr_cols = st.columns(2, gap="large")
-for col, dim, color in zip(fcr_cols, ("channel", "intent"), (ui.PALETTE[0], ui.PALETTE[1]), strict=True):
+for col, dim, color in zip(
+    fcr_cols, ("channel", "intent"), (ui.PALETTE[0], ui.PALETTE[1]), strict=True
+):
     with col:
         df = ui.cached(jr.fcr_by, source, spec, dim)
         if df.empty:
             st.info(t("jr.empty", lang))
         else:
             dim_label = t(f"dim.{dim}", lang).lower()
-            st.plotly_chart(rate_bars(df, dim, t("jr.fcr.chart_title", lang, dim=dim_label), t("jr.fcr.axis", lang),
-                                      color), config=CHART_CONFIG, key=f"jr_fcr_{dim}")
+            st.plotly_chart(
+                rate_bars(
+                    df,
+                    dim,
+                    t("jr.fcr.chart_title", lang, dim=dim_label),
+                    t("jr.fcr.chart_units", lang),
+                    t("jr.fcr.axis", lang),
+                    color,
+                ),
+                config=CHART_CONFIG,
+                key=f"jr_fcr_{dim}",
+            )
             ui.show_table(
-                df, lang,
-                columns={dim: f"dim.{dim}", "value": "jr.col.fcr", **KPI_COLUMNS, "n": "jr.col.episodes_n",
-                         "resolved": "jr.col.resolved"},
-                formats={"value": "number", "ci_low": "number", "ci_high": "number", "n": "int", "resolved": "int"},
+                df,
+                lang,
+                columns={
+                    dim: f"dim.{dim}",
+                    "value": "jr.col.fcr",
+                    **KPI_COLUMNS,
+                    "n": "jr.col.episodes_n",
+                },
+                formats={"value": "number", "ci_low": "number", "ci_high": "number", "n": "int"},
             )
         ui.download_csv(df, f"fcr_by_{dim}.csv", f"dl_fcr_{dim}", lang)
 
 # ---------------------------------------------------------------- 5. repeat paths
 st.header(t("jr.paths.header", lang))
 overall = ui.cached(jr.fcr_overall, source, spec)
-st.caption(t("jr.paths.caption", lang, n=fmt_int(overall["n"], lang), repeats=fmt_int(overall["repeated"], lang)))
+st.caption(
+    t(
+        "jr.paths.caption",
+        lang,
+        n=fmt_int(overall["n"], lang),
+        repeats=fmt_int(overall["repeated"], lang),
+    )
+)
 paths = ui.cached(jr.repeat_paths, source, spec)
 if paths.empty:
     st.info(t("jr.paths.none", lang))
@@ -255,27 +403,57 @@ else:
     top = paths.head(jr.TOP_PATHS).iloc[::-1]
     fig = go.Figure(
         go.Bar(
-            x=top["episodes"], y=top["path"], orientation="h", marker_color=ui.PALETTE[0],
-            text=[f"{fmt_int(n, lang)} · {fmt_pct(s, lang)}" for n, s in zip(top["episodes"], top["share_of_episodes"], strict=True)],
-            textposition="outside", cliponaxis=False,
+            x=top["episodes"],
+            y=top["path"],
+            orientation="h",
+            marker_color=ui.PALETTE[0],
+            text=[
+                f"{fmt_int(n, lang)} · {fmt_pct(s, lang)}"
+                for n, s in zip(top["episodes"], top["share_of_episodes"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
             customdata=[fmt_number(h, lang) for h in top["median_hours_to_repeat"]],
             hovertemplate=f"%{{y}}: %{{text}}<br>{t('jr.col.median_hours', lang)}: %{{customdata}}<extra></extra>",
         )
     )
     layout(
-        fig, t("jr.paths.chart_title", lang, k=min(jr.TOP_PATHS, len(paths))), max(280, 110 + 32 * len(top)),
-        showlegend=False, xaxis={"title": t("jr.paths.axis", lang)}, yaxis={"automargin": True},
+        fig,
+        t("jr.paths.chart_title", lang, k=min(jr.TOP_PATHS, len(paths))),
+        t("jr.paths.chart_units", lang),
+        max(300, 130 + 32 * len(top)),
+        # room on the right for the "n · share" labels outside the longest bar
+        xaxis=count_axis(int(top["episodes"].max()), t("jr.paths.axis", lang))
+        | {"range": [0, top["episodes"].max() * 1.4]},
+        yaxis={"automargin": True},
     )
-    chart_col, table_col = st.columns([1, 1], gap="large")
+    chart_col, table_col = st.columns([2, 3], gap="large")
     with chart_col:
         st.plotly_chart(fig, config=CHART_CONFIG, key="jr_paths_chart")
     with table_col:
         ui.show_table(
-            paths, lang,
-            columns={"path": "jr.col.path", "episodes": "jr.col.episodes", "share_of_episodes": "jr.col.share_of_episodes",
-                     "share_of_repeats": "jr.col.share_of_repeats", "median_hours_to_repeat": "jr.col.median_hours"},
-            formats={"episodes": "int", "share_of_episodes": "pct", "share_of_repeats": "pct",
-                     "median_hours_to_repeat": "number"},
+            paths,
+            lang,
+            columns={
+                "path": "jr.col.path",
+                "episodes": "jr.col.episodes",
+                "share_of_episodes": "jr.col.share_of_episodes",
+                "share_of_repeats": "jr.col.share_of_repeats",
+                "median_hours_to_repeat": "jr.col.median_hours",
+            },
+            formats={
+                "episodes": "int",
+                "share_of_episodes": "pct",
+                "share_of_repeats": "pct",
+                "median_hours_to_repeat": "number",
+            },
+            column_widths={
+                "path": 150,
+                "episodes": 80,
+                "share_of_episodes": 100,
+                "share_of_repeats": 105,
+                "median_hours_to_repeat": 110,
+            },
             max_rows=12,
         )
 ui.download_csv(paths, "repeat_paths.csv", "dl_repeat_paths", lang)

@@ -29,7 +29,6 @@ ivr → voice x2 (72 h, 2 h; median 37 h).
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
@@ -39,8 +38,19 @@ from cxmetrics.filters import FilterSpec
 from cxmetrics.pipeline import ingest_and_build
 from cxmetrics.snapshot import open_snapshot
 
-COLUMNS = ["event_id", "ts", "event_type", "channel", "customer_id", "anonymous_id", "journey_id",
-           "journey_type", "intent", "contact_id", "step"]
+COLUMNS = [
+    "event_id",
+    "ts",
+    "event_type",
+    "channel",
+    "customer_id",
+    "anonymous_id",
+    "journey_id",
+    "journey_type",
+    "intent",
+    "contact_id",
+    "step",
+]
 D1 = "2026-01-05"
 
 
@@ -115,7 +125,10 @@ def test_journey_completion_by_type_and_channel(source) -> None:
     df = jr.journey_completion(source, ALL)
     # billing/web: J4 completed (1/1); plan_change/app: J3 not (0/1); plan_change/web: J1 of J1, J2 (1/2)
     assert _records(df, "journey_type", "channel", "n", "completed") == [
-        ("billing", "web", 1, 1), ("plan_change", "app", 1, 0), ("plan_change", "web", 2, 1)]
+        ("billing", "web", 1, 1),
+        ("plan_change", "app", 1, 0),
+        ("plan_change", "web", 2, 1),
+    ]
     assert df["value"].round(6).tolist() == [100.0, 0.0, 50.0]
     half = df.iloc[2]  # Wilson for 1/2: centre 0.5, half-width 1.96·sqrt(0.125+0.9604/16)/1.9604
     assert (round(half["ci_low"], 2), round(half["ci_high"], 2)) == (9.45, 90.55)
@@ -134,7 +147,11 @@ def test_step_funnel_orders_steps_by_median_time_and_ends_with_the_goal(source) 
     # median 45 s; checkout: J1 (120 s), J3 (100 s) -> 2, median 110 s; 'confirm' came after
     # J1's goal and is not a step before it; goal: J1 -> 1.
     assert _records(df, "stage", "is_goal", "journeys") == [
-        ("landing", False, 3), ("plan_compare", False, 2), ("checkout", False, 2), (jr.GOAL_STAGE, True, 1)]
+        ("landing", False, 3),
+        ("plan_compare", False, 2),
+        ("checkout", False, 2),
+        (jr.GOAL_STAGE, True, 1),
+    ]
     assert df["median_seconds"].tolist()[:3] == [0.0, 45.0, 110.0]
     assert df["share"].round(4).tolist() == [1.0, 0.6667, 0.6667, 0.3333]
     assert set(df["journeys_started"]) == {3}
@@ -147,10 +164,16 @@ def test_step_funnel_applies_the_filter(source) -> None:
     web = jr.step_funnel(source, FilterSpec(dims={"channel": ["web"]}), "plan_change")
     # web only: J1, J2 -> landing 2, plan_compare 2, checkout 1 (J1), goal 1
     assert _records(web, "stage", "journeys") == [
-        ("landing", 2), ("plan_compare", 2), ("checkout", 1), (jr.GOAL_STAGE, 1)]
+        ("landing", 2),
+        ("plan_compare", 2),
+        ("checkout", 1),
+        (jr.GOAL_STAGE, 1),
+    ]
     assert web["share"].tolist() == [1.0, 1.0, 0.5, 0.5]
     # the chosen journey type replaces a journey_type filter; no journey in range -> empty
-    assert jr.step_funnel(source, FilterSpec(dims={"journey_type": ["billing"]}), "billing")["journeys"].tolist() == [1, 1]
+    assert jr.step_funnel(source, FilterSpec(dims={"journey_type": ["billing"]}), "billing")[
+        "journeys"
+    ].tolist() == [1, 1]
     assert jr.step_funnel(source, FilterSpec(date_from="2026-01-10"), "plan_change").empty
 
 
@@ -166,7 +189,9 @@ def test_handoff_funnel_by_channel(source) -> None:
     # chatbot: K1, K2, K7 -> handed off K1, K2; connected K1; abandoned K2 (its agent came
     # before the handoff). ivr: K3, K4, K8 -> handed off K3, connected. voice is not a bot channel.
     assert _records(df, "channel", "contacts", "handed_off", "connected", "abandoned") == [
-        ("chatbot", 3, 2, 1, 1), ("ivr", 3, 1, 1, 0)]
+        ("chatbot", 3, 2, 1, 1),
+        ("ivr", 3, 1, 1, 0),
+    ]
     assert df["handoff_share"].round(4).tolist() == [0.6667, 0.3333]
     # the KPI beside it: n = handed off, value = abandoned / handed off
     assert df["n"].tolist() == df["handed_off"].tolist()
@@ -178,7 +203,9 @@ def test_handoff_funnel_by_intent_and_overall_match_the_kpi(source) -> None:
     # billing: K1, K2, K7 (chatbot) -> 2 handed off, 1 connected, 1 abandoned;
     # technical_support on bot channels: K3, K4, K8 -> 1 handed off, connected. Tie on contacts: by name.
     assert _records(by_intent, "intent", "contacts", "handed_off", "connected", "abandoned") == [
-        ("billing", 3, 2, 1, 1), ("technical_support", 3, 1, 1, 0)]
+        ("billing", 3, 2, 1, 1),
+        ("technical_support", 3, 1, 1, 0),
+    ]
     total = jr.handoff_funnel(source, ALL, None)
     assert _records(total, "contacts", "handed_off", "connected", "abandoned") == [(6, 3, 2, 1)]
     (kpi,) = metrics.kpi_stats(source, ["handoff_abandonment"], [], ALL)
@@ -202,15 +229,23 @@ def test_fcr_by_channel_and_overall(source) -> None:
     # ivr: K3 (repeat), K4 (resolved), K8 (repeat) -> 1/3; chatbot: K1, K2 (both repeated) -> 0/2
     assert _records(df, "channel", "n", "resolved") == [("ivr", 3, 1), ("chatbot", 2, 0)]
     assert jr.fcr_overall(source, ALL) | {"value": None, "ci_low": None, "ci_high": None} == {
-        "value": None, "ci_low": None, "ci_high": None, "n": 5, "resolved": 1, "repeated": 4}
+        "value": None,
+        "ci_low": None,
+        "ci_high": None,
+        "n": 5,
+        "resolved": 1,
+        "repeated": 4,
+    }
     assert jr.fcr_overall(source, ALL)["value"] == pytest.approx(20.0)
 
 
 def test_repeat_paths(source) -> None:
     df = jr.repeat_paths(source, ALL)
     assert _records(df, "path", "first_channel", "repeat_channel", "episodes") == [
-        ("ivr → voice", "ivr", "voice", 2), ("chatbot → chatbot", "chatbot", "chatbot", 1),
-        ("chatbot → voice", "chatbot", "voice", 1)]
+        ("ivr → voice", "ivr", "voice", 2),
+        ("chatbot → chatbot", "chatbot", "chatbot", 1),
+        ("chatbot → voice", "chatbot", "voice", 1),
+    ]
     assert df["share_of_episodes"].tolist() == [0.4, 0.2, 0.2]  # of 5 eligible episodes
     assert df["share_of_repeats"].tolist() == [0.5, 0.25, 0.25]  # of 4 with a repeat
     assert df["median_hours_to_repeat"].tolist() == [37.0, 48.0, 23.0]  # median(72, 2) = 37
@@ -226,5 +261,7 @@ def test_repeat_paths_follow_the_filter_and_as_of(source) -> None:
     # as_of 2026-01-12 10:00: only windows closed by then (t0 <= 01-05 10:00): K1, K2 -> both repeated
     early = jr.repeat_paths(source, FilterSpec(as_of="2026-01-12T10:00:00"))
     assert _records(early, "path", "episodes", "share_of_episodes") == [
-        ("chatbot → chatbot", 1, 0.5), ("chatbot → voice", 1, 0.5)]
+        ("chatbot → chatbot", 1, 0.5),
+        ("chatbot → voice", 1, 0.5),
+    ]
     assert jr.repeat_paths(source, FilterSpec(as_of="2026-01-01T00:00:00")).empty

@@ -22,10 +22,20 @@ pytest.importorskip("cxmetrics.synth")
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/3_Journeys_handoffs.py"
-HEADERS_EN = ["Journey completion", "Step drop-off", "Bot → agent handoffs", "First-contact resolution",
-              "Repeat-contact paths"]
-HEADERS_ES = ["Journeys completados", "Abandono por paso", "Traspasos bot → agente",
-              "Resolución al primer contacto", "Recorridos de recontacto"]
+HEADERS_EN = [
+    "Journey completion",
+    "Step drop-off",
+    "Bot → agent handoffs",
+    "First-contact resolution",
+    "Repeat-contact paths",
+]
+HEADERS_ES = [
+    "Journeys completados",
+    "Abandono por paso",
+    "Traspasos bot → agente",
+    "Resolución al primer contacto",
+    "Recorridos de recontacto",
+]
 
 
 def _run(lang: str | None = None, period: str | None = None) -> AppTest:
@@ -44,7 +54,9 @@ def _frame(at: AppTest, *headers: str):
     for df in at.dataframe:
         if all(h in df.value.columns for h in headers):
             return df.value
-    raise AssertionError(f"no table with {headers}: {[list(d.value.columns) for d in at.dataframe]}")
+    raise AssertionError(
+        f"no table with {headers}: {[list(d.value.columns) for d in at.dataframe]}"
+    )
 
 
 def _frames(at: AppTest, *headers: str) -> list:
@@ -79,24 +91,41 @@ def test_completion_and_fcr_tables_equal_the_engine(demo) -> None:
     expected = jr.journey_completion(source, spec)
     assert shown["Completion (%)"].tolist() == expected["value"].tolist()
     assert shown["Journeys (n)"].tolist() == expected["n"].tolist()
-    kpi = {(g.group["journey_type"], g.group["channel"]): g.estimate
-           for g in metrics.kpi_stats(source, ["journey_completion"], ["journey_type", "channel"], spec)}
+    kpi = {
+        (g.group["journey_type"], g.group["channel"]): g.estimate
+        for g in metrics.kpi_stats(
+            source, ["journey_completion"], ["journey_type", "channel"], spec
+        )
+    }
     for _, row in shown.iterrows():
         est = kpi[(row["Journey type"], row["Channel"])]
         assert (row["Completion (%)"], row["95% low"], row["95% high"], row["Journeys (n)"]) == (
-            est.value, est.ci_low, est.ci_high, est.n)
+            est.value,
+            est.ci_low,
+            est.ci_high,
+            est.n,
+        )
     fcr = _frame(at, "Channel", "FCR (%)")
-    by_channel = {g.group["channel"]: g.estimate for g in metrics.kpi_stats(source, ["fcr"], ["channel"], spec)}
-    assert dict(zip(fcr["Channel"], fcr["Episodes (n)"], strict=True)) == {c: e.n for c, e in by_channel.items()}
+    by_channel = {
+        g.group["channel"]: g.estimate
+        for g in metrics.kpi_stats(source, ["fcr"], ["channel"], spec)
+    }
+    assert dict(zip(fcr["Channel"], fcr["Episodes (n)"], strict=True)) == {
+        c: e.n for c, e in by_channel.items()
+    }
     assert fcr["FCR (%)"].tolist() == sorted(fcr["FCR (%)"].tolist(), reverse=True)
-    assert dict(zip(fcr["Channel"], fcr["FCR (%)"], strict=True)) == {c: e.value for c, e in by_channel.items()}
+    assert dict(zip(fcr["Channel"], fcr["FCR (%)"], strict=True)) == {
+        c: e.value for c, e in by_channel.items()
+    }
 
 
 def test_step_funnel_follows_the_selector(demo) -> None:
     source, spec = demo
     at = _run()
     first = _frame(at, "Stage", "% of started")
-    assert first["Journeys"].tolist() == jr.step_funnel(source, spec, "billing")["journeys"].tolist()
+    assert (
+        first["Journeys"].tolist() == jr.step_funnel(source, spec, "billing")["journeys"].tolist()
+    )
     assert first["Stage"].iloc[-1] == "✓ goal reached"
     at.selectbox(key="jr_journey_type").set_value("plan_change").run()
     assert not at.exception
@@ -118,7 +147,10 @@ def test_handoff_tiles_and_tables_equal_the_kpi(demo) -> None:
     assert tiles["Abandoned"] == str(int(total["abandoned"])) and total["abandoned"] == kpi.s1
     assert tiles["Handoff abandonment"] == fmt_pct(kpi.estimate.value / 100, "en")
     by_channel = _frame(at, "Channel", "Handed off", "Abandonment (%)")
-    per_channel = {g.group["channel"]: g for g in metrics.kpi_stats(source, ["handoff_abandonment"], ["channel"], spec)}
+    per_channel = {
+        g.group["channel"]: g
+        for g in metrics.kpi_stats(source, ["handoff_abandonment"], ["channel"], spec)
+    }
     for _, row in by_channel.iterrows():
         g = per_channel[row["Channel"]]
         assert (row["KPI n"], row["Handed off"], row["Abandoned"]) == (g.n, g.n, g.s1)
@@ -136,7 +168,10 @@ def test_repeat_paths_table_equals_the_engine(demo) -> None:
     assert shown["Episodes"].tolist() == expected["episodes"].tolist()
     overall = jr.fcr_overall(source, spec)
     assert expected["episodes"].sum() == overall["repeated"]
-    assert any(f"({overall['n']} in this slice, {overall['repeated']} with a repeat)" in c.value for c in at.caption)
+    assert any(
+        f"({overall['n']} in this slice, {overall['repeated']} with a repeat)" in c.value
+        for c in at.caption
+    )
 
 
 def test_all_dates_in_the_url(demo) -> None:
@@ -157,7 +192,9 @@ def test_spanish(demo) -> None:
     assert _frame(at, "Etapa", "% de iniciados")["Etapa"].iloc[-1] == "✓ objetivo alcanzado"
     (kpi,) = metrics.kpi_stats(source, ["handoff_abandonment"], [], spec)
     value = {m.label: m.value for m in at.metric}["Abandono en traspaso"]
-    assert value == fmt_pct(kpi.estimate.value / 100, "es") and value.endswith(" %") and "," in value
+    assert (
+        value == fmt_pct(kpi.estimate.value / 100, "es") and value.endswith(" %") and "," in value
+    )
     assert at.get("download_button")[0].proto.label == "Descargar CSV"
     assert any(c.value.startswith("Mostrando:") for c in at.caption)
 
