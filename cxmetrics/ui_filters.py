@@ -104,6 +104,23 @@ def _write_url(active: ActiveFilter) -> None:
         qp[dim] = ",".join(values)
 
 
+def _bind(name: str, lang: str) -> dict:
+    """Widget kwargs that keep ``name``'s value across reruns AND language switches.
+
+    A widget whose label changes (every label does, with the language) is a new widget to
+    Streamlit and would lose its value; so the value lives in ``session_state[name]``, the
+    widget gets a per-language key seeded from it, and a callback copies changes back.
+    """
+    key = f"w_{name}_{lang}"
+    if name in st.session_state:
+        st.session_state[key] = st.session_state[name]
+
+    def keep() -> None:
+        st.session_state[name] = st.session_state[key]
+
+    return {"key": key, "on_change": keep}
+
+
 def sidebar_filters(source: Source, lang: str) -> ActiveFilter:
     """Draw the global filter in the sidebar and return it (also written to the URL)."""
     if not st.session_state.get(_INIT):
@@ -115,15 +132,16 @@ def sidebar_filters(source: Source, lang: str) -> ActiveFilter:
     with st.sidebar:
         st.subheader(t("filters.title", lang))
         modes = [PERIOD_MODE, RANGE_MODE, ALL_MODE]
-        mode = st.radio(t("filters.time", lang), modes, key="f_mode",
-                        format_func=lambda m: t(f"filters.mode.{m}", lang), horizontal=True)
+        st.session_state.setdefault("f_mode", PERIOD_MODE)
+        mode = st.radio(t("filters.time", lang), modes, format_func=lambda m: t(f"filters.mode.{m}", lang),
+                        horizontal=True, **_bind("f_mode", lang))
         period: Period | None = None
         if mode == PERIOD_MODE and periods:
             starts = [p.start for p in periods]
             if st.session_state.get("f_period") not in starts:
                 st.session_state["f_period"] = starts[0]
             chosen = st.selectbox(
-                t("filters.period", lang), starts, key="f_period",
+                t("filters.period", lang), starts, **_bind("f_period", lang),
                 format_func=lambda d: f"{d.isoformat()} → {(d + timedelta(days=source.period_days - 1)).isoformat()}",
             )
             period = period_of(chosen, source.anchor, source.period_days)
@@ -131,13 +149,13 @@ def sidebar_filters(source: Source, lang: str) -> ActiveFilter:
             default_end = last.end if last else (source.max_ts.date() if source.max_ts else date.today())
             if "f_range" not in st.session_state:
                 st.session_state["f_range"] = (default_end - timedelta(days=13), default_end)
-            rng = st.date_input(t("filters.range", lang), key="f_range")
+            rng = st.date_input(t("filters.range", lang), **_bind("f_range", lang))
             if isinstance(rng, tuple) and len(rng) == 2:
                 period = Period(rng[0], rng[1])
         dims: dict[str, list[str]] = {}
         for dim in CATEGORICAL_DIMS:
-            chosen_values = st.multiselect(t(f"dim.{dim}", lang), _options(source, dim), key=f"f_{dim}",
-                                           placeholder=t("filters.all", lang))
+            chosen_values = st.multiselect(t(f"dim.{dim}", lang), _options(source, dim),
+                                           placeholder=t("filters.all", lang), **_bind(f"f_{dim}", lang))
             if chosen_values:
                 dims[dim] = chosen_values
         if st.button(t("filters.reset", lang), use_container_width=True):
