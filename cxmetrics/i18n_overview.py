@@ -70,6 +70,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Value with its 95% interval and n (records behind it), over all dates of the filter.",
         "es": "Valor con su intervalo del 95 % y n (registros detrás), sobre todas las fechas del filtro.",
     },
+    "ov.definitions": {"en": "KPI definitions", "es": "Definiciones de los KPI"},
     "ov.col.ci": {"en": "95% CI", "es": "IC 95 %"},
     "ov.col.previous": {"en": "Previous", "es": "Anterior"},
     "ov.col.previous_n": {"en": "Previous n", "es": "n anterior"},

@@ -39,6 +39,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "up.diff_unit.nps": {"en": "NPS points", "es": "puntos de NPS"},
     "up.diff_unit.rate": {"en": "percentage points", "es": "puntos porcentuales"},
     "up.diff_unit.mean": {"en": "score points (1–7)", "es": "puntos de puntuación (1–7)"},
+    "up.no_difference": {
+        "en": "no difference: a group has too few records",
+        "es": "sin diferencia: un grupo tiene muy pocos registros",
+    },
     "up.estimate.raw": {"en": "Raw", "es": "Bruta"},
     "up.estimate.adjusted": {"en": "Adjusted", "es": "Ajustada"},
     "up.overlap": {
@@ -47,33 +51,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "es": "Solapamiento escaso en {kpis}: los estratos presentes en ambos grupos cubren menos del 80 % de "
         "los registros reconocidos, o la mayoría son pequeños; interpreta la diferencia ajustada con cautela.",
     },
-    "up.col.recognized": {"en": "Recognized", "es": "Reconocidos"},
-    "up.col.recognized_n": {"en": "n recognized", "es": "n reconocidos"},
-    "up.col.anonymous": {"en": "Anonymous", "es": "Anónimos"},
-    "up.col.anonymous_n": {"en": "n anonymous", "es": "n anónimos"},
-    "up.col.raw": {"en": "Raw difference (95% CI)", "es": "Diferencia bruta (IC 95 %)"},
+    "up.col.recognized": {"en": "Recognized (n)", "es": "Reconocidos (n)"},
+    "up.col.anonymous": {"en": "Anonymous (n)", "es": "Anónimos (n)"},
+    "up.col.raw": {"en": "Raw diff. (95% CI)", "es": "Dif. bruta (IC 95 %)"},
     "up.col.p": {"en": "p (raw)", "es": "p (bruta)"},
-    "up.col.adjusted": {
-        "en": "Adjusted difference (95% CI)",
-        "es": "Diferencia ajustada (IC 95 %)",
-    },
-    "up.col.strata": {"en": "Strata used / present", "es": "Estratos usados / presentes"},
+    "up.col.adjusted": {"en": "Adjusted diff. (95% CI)", "es": "Dif. ajustada (IC 95 %)"},
+    "up.col.strata": {"en": "Strata", "es": "Estratos"},
     "up.col.coverage": {"en": "Coverage", "es": "Cobertura"},
-    "up.col.regression": {
-        "en": "Regression check (95% CI)",
-        "es": "Comprobación por regresión (IC 95 %)",
-    },
-    "up.col.overlap": {"en": "Thin overlap", "es": "Solapamiento escaso"},
+    "up.col.regression": {"en": "Regression (95% CI)", "es": "Regresión (IC 95 %)"},
     "up.col.intent": {"en": "Intent", "es": "Intención"},
     "up.table.caption": {
-        "en": "Coverage = share of recognized records in the strata used. p = two-sided p-value of the raw "
-        "difference. Differences in points (NPS), percentage points (rates) or score points (CES).",
-        "es": "Cobertura = porcentaje de registros reconocidos en los estratos usados. p = p-valor bilateral "
-        "de la diferencia bruta. Diferencias en puntos (NPS), puntos porcentuales (tasas) o puntos de "
-        "puntuación (CES).",
+        "en": "Value (n) per group. Strata = used / present. Coverage = share of recognized records in "
+        "the strata used. p = two-sided p-value of the raw difference. Differences in points (NPS), "
+        "percentage points (rates) or score points (CES).",
+        "es": "Valor (n) por grupo. Estratos = usados / presentes. Cobertura = porcentaje de registros "
+        "reconocidos en los estratos usados. p = p-valor bilateral de la diferencia bruta. Diferencias "
+        "en puntos (NPS), puntos porcentuales (tasas) o puntos de puntuación (CES).",
     },
-    "up.yes": {"en": "yes", "es": "sí"},
-    "up.no": {"en": "no", "es": "no"},
     # ---- telco questions
     "up.questions.header": {"en": "The telco questions", "es": "Las preguntas de negocio"},
     "up.state.anonymous": {
@@ -101,6 +95,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{share} of {kind} started anonymous ({n} of {total})",
         "es": "{share} de {kind} empezaron en anónimo ({n} de {total})",
     },
+    "up.before.tiles": {
+        "en": "Share that started anonymous (before login)",
+        "es": "Porcentaje que empezó en anónimo (antes de identificarse)",
+    },
+    "up.before.of": {"en": "{n} of {total}", "es": "{n} de {total}"},
     "up.kind.detractor": {"en": "Detractor NPS responses", "es": "Respuestas NPS detractoras"},
     "up.kind.abandoned_handoff": {"en": "Abandoned handoffs", "es": "Traspasos abandonados"},
     "up.kind.incomplete_journey": {"en": "Incomplete journeys", "es": "Journeys no completados"},

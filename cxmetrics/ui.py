@@ -16,7 +16,16 @@ import streamlit as st
 
 from cxmetrics import metrics, snapshot
 from cxmetrics.errors import UserError
-from cxmetrics.i18n import LANGUAGE_NAMES, LANGUAGES, fmt_datetime, fmt_int, fmt_number, fmt_pct, t
+from cxmetrics.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    MISSING,
+    fmt_datetime,
+    fmt_int,
+    fmt_number,
+    fmt_pct,
+    t,
+)
 from cxmetrics.metrics import Source
 from cxmetrics.settings import get_settings
 
@@ -206,7 +215,8 @@ def show_table(
     header = {c: t(k, lang) for c, k in columns.items()}
     view = df[list(columns)].rename(columns=header)
     styler = view.style.format(
-        {header[c]: _formatter(kind, lang, decimals.get(c, 1)) for c, kind in formats.items()}
+        {header[c]: _formatter(kind, lang, decimals.get(c, 1)) for c, kind in formats.items()},
+        na_rep=MISSING,
     )
     config = {
         header[c]: st.column_config.Column(

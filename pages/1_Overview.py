@@ -108,7 +108,7 @@ shown = tiles.assign(
         for k, v in zip(tiles["kpi"], tiles["delta"], strict=True)
     ],
     significant_s=[t("ov.yes" if s else "ov.no", lang) for s in tiles["significant"]],
-    definition=[definition(k) for k in tiles["kpi"]],
+    q_text=[fmt_number(q, lang, 3) for q in tiles["q_value"]],  # the grid shows NaN as "None"
 )
 table_columns = {"label": "col.kpi", "value_s": "col.value", "ci": "ov.col.ci", "n": "col.n"}
 if period is not None:
@@ -116,22 +116,16 @@ if period is not None:
         "previous_s": "ov.col.previous",
         "previous_n": "ov.col.previous_n",
         "delta_s": "ov.col.delta",
-        "q_value": "ov.col.q",
+        "q_text": "ov.col.q",
         "significant_s": "ov.col.significant",
     }
-table_columns["definition"] = "col.definition"
 ui.show_table(
     shown,
     lang,
     columns=table_columns,
-    formats={
-        c: f
-        for c, f in {"n": "int", "previous_n": "int", "q_value": "number"}.items()
-        if c in table_columns
-    },
-    decimals={"q_value": 3},
-    column_widths={"label": 190, "definition": "large"},
-    right_align=("value_s", "ci", "previous_s", "delta_s"),
+    formats={c: f for c, f in {"n": "int", "previous_n": "int"}.items() if c in table_columns},
+    column_widths={"label": 200},
+    right_align=("value_s", "ci", "previous_s", "delta_s", "q_text"),
 )
 export = (
     tiles
@@ -139,4 +133,11 @@ export = (
     else tiles[["kpi", "value", "ci_low", "ci_high", "n", "enough_data", "unit"]]
 )
 period_tag = period.label if period is not None else "all"
-ui.download_csv(export, f"overview_kpis_{period_tag}.csv", "dl_overview_kpis", lang)
+ui.download_csv(
+    export.assign(filter=active.spec.describe()),
+    f"overview_kpis_{period_tag}.csv",
+    "dl_overview_kpis",
+    lang,
+)
+with st.expander(t("ov.definitions", lang)):
+    st.markdown("\n".join(f"- **{KPIS[k].label(lang)}**: {definition(k)}" for k in tiles["kpi"]))

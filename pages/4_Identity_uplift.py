@@ -87,6 +87,21 @@ def forest_figure(rows: pd.DataFrame, group_col: str | None, group_label, title:
                 col=1,
             )
         fig.add_vline(x=0, line_dash="dash", line_color="#555555", row=i, col=1)
+        if part["diff"].isna().all():
+            axis = "" if i == 1 else str(i)
+            fig.add_annotation(
+                text=t("up.no_difference", lang),
+                showarrow=False,
+                x=0.5,
+                y=0.5,
+                xref=f"x{axis} domain",
+                yref=f"y{axis} domain",
+                font={"color": "#555555"},
+            )
+        ends = pd.concat([part["ci_low"], part["ci_high"], part["diff"]]).astype(float).dropna()
+        low, high = min(ends.min(), 0.0), max(ends.max(), 0.0)  # NaN-safe when all are missing
+        pad = 0.06 * (high - low) or 1.0
+        fig.update_xaxes(range=[low - pad, high + pad], zeroline=False, row=i, col=1)
         fig.update_yaxes(
             tickvals=list(range(len(groups))),
             ticktext=[group_label(g) for g in groups],
@@ -125,14 +140,17 @@ ui.download_csv(forest, "uplift_forest.csv", "dl_uplift_forest", lang)
 
 def uplift_view(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(
+        # preformatted: the data grid shows a missing number as "None"
+        p_text=[fmt_number(v, lang, 3) for v in df["p_value"]],
+        coverage_text=[fmt_pct(v, lang) for v in df["coverage"]],
         label=[KPIS[k].label(lang) for k in df["kpi"]],
         recognized=[
-            ov.format_value(k, v, lang)
-            for k, v in zip(df["kpi"], df["recognized_value"], strict=True)
+            f"{ov.format_value(k, v, lang)} ({fmt_int(n, lang)})"
+            for k, v, n in zip(df["kpi"], df["recognized_value"], df["recognized_n"], strict=True)
         ],
         anonymous=[
-            ov.format_value(k, v, lang)
-            for k, v in zip(df["kpi"], df["anonymous_value"], strict=True)
+            f"{ov.format_value(k, v, lang)} ({fmt_int(n, lang)})"
+            for k, v, n in zip(df["kpi"], df["anonymous_value"], df["anonymous_n"], strict=True)
         ],
         raw=[with_ci(r.kpi, r.raw_diff, r.raw_ci_low, r.raw_ci_high) for r in df.itertuples()],
         adjusted=[
@@ -147,38 +165,47 @@ def uplift_view(df: pd.DataFrame) -> pd.DataFrame:
             f"{fmt_int(u, lang)} / {fmt_int(n, lang)}"
             for u, n in zip(df["strata_used"], df["strata_total"], strict=True)
         ],
-        overlap=[t("up.yes" if w else "up.no", lang) for w in df["overlap_warning"]],
     )
 
 
 UPLIFT_COLUMNS = {
     "label": "col.kpi",
     "recognized": "up.col.recognized",
-    "recognized_n": "up.col.recognized_n",
     "anonymous": "up.col.anonymous",
-    "anonymous_n": "up.col.anonymous_n",
     "raw": "up.col.raw",
-    "p_value": "up.col.p",
+    "p_text": "up.col.p",
     "adjusted": "up.col.adjusted",
     "strata": "up.col.strata",
-    "coverage": "up.col.coverage",
+    "coverage_text": "up.col.coverage",
     "regression": "up.col.regression",
-    "overlap": "up.col.overlap",
+}  # thin overlap: named in the warning above the chart and in the CSV
+UPLIFT_WIDTHS = {  # fits the main column of a 1440-px window beside the sidebar
+    "label": 160,
+    "recognized": 95,
+    "anonymous": 95,
+    "raw": 140,
+    "p_text": 60,
+    "adjusted": 145,
+    "strata": 60,
+    "coverage_text": 75,
+    "regression": 140,
 }
-UPLIFT_FORMATS = {
-    "recognized_n": "int",
-    "anonymous_n": "int",
-    "p_value": "number",
-    "coverage": "pct",
-}
+UPLIFT_RIGHT = (
+    "recognized",
+    "anonymous",
+    "raw",
+    "p_text",
+    "adjusted",
+    "strata",
+    "coverage_text",
+    "regression",
+)
 ui.show_table(
     uplift_view(table),
     lang,
     columns=UPLIFT_COLUMNS,
-    formats=UPLIFT_FORMATS,
-    decimals={"p_value": 3},
-    column_widths={"label": 170},
-    right_align=("recognized", "anonymous", "raw", "adjusted", "regression", "strata"),
+    column_widths=UPLIFT_WIDTHS,
+    right_align=UPLIFT_RIGHT,
 )
 st.caption(t("up.table.caption", lang))
 ui.download_csv(table, "uplift_by_kpi.csv", "dl_uplift_table", lang)
@@ -192,11 +219,12 @@ st.caption(t("up.before.caption", lang))
 before = ui.cached(up.negative_before_login, source, spec)
 totals = before.groupby("kind", sort=False)["negatives"].sum()
 kinds = sorted(totals.index, key=lambda k: (-totals[k], k))  # largest first
+st.markdown("**" + t("up.before.tiles", lang) + "**")
 tiles = st.columns(len(kinds))
 for col, kind in zip(tiles, kinds, strict=True):
     anon = before[(before["kind"] == kind) & (before["identity_state"] == "anonymous")].iloc[0]
     col.metric(
-        t(f"up.kind.{kind}", lang) + " · " + t("up.state.anonymous", lang),
+        t(f"up.kind.{kind}", lang),
         fmt_pct(anon["share"], lang),
         help=t(
             "up.before.share_anonymous",
@@ -208,7 +236,14 @@ for col, kind in zip(tiles, kinds, strict=True):
         ),
         border=True,
     )
-    col.caption(f"{fmt_int(anon['negatives'], lang)} / {fmt_int(totals[kind], lang)}")
+    col.caption(
+        t(
+            "up.before.of",
+            lang,
+            n=fmt_int(anon["negatives"], lang),
+            total=fmt_int(totals[kind], lang),
+        )
+    )
 fig = go.Figure()
 for state, color in (("anonymous", ui.PALETTE[1]), ("recognized", ui.PALETTE[0])):
     part = before[before["identity_state"] == state].set_index("kind").loc[kinds[::-1]]  # bottom-up
@@ -248,19 +283,22 @@ fig.update_layout(
 st.plotly_chart(fig, config={"displayModeBar": False}, key="before_login_chart")
 ui.show_table(
     before.assign(
+        share_text=[fmt_pct(v, lang) for v in before["share"]],
+        rate_text=[fmt_pct(v, lang) for v in before["rate"]],
         kind_label=[t(f"up.kind.{k}", lang) for k in before["kind"]],
         state_label=[t(f"up.state.{s}", lang) for s in before["identity_state"]],
-    ),
+    ).sort_values("kind", key=lambda c: c.map(kinds.index), kind="stable"),
     lang,
     columns={
         "kind_label": "up.col.kind",
         "state_label": "up.col.identity_state",
         "negatives": "up.col.negatives",
-        "share": "up.col.share",
+        "share_text": "up.col.share",
         "records": "up.col.records",
-        "rate": "up.col.rate",
+        "rate_text": "up.col.rate",
     },
-    formats={"negatives": "int", "share": "pct", "records": "int", "rate": "pct"},
+    formats={"negatives": "int", "records": "int"},
+    right_align=("share_text", "rate_text"),
     column_widths={"kind_label": 230, "state_label": 240},
 )
 ui.download_csv(before, "negative_before_login.csv", "dl_before_login", lang)
@@ -304,7 +342,12 @@ with c3:
         height=320,
         separators=SEPARATORS,
         xaxis={"title": t("up.col.bin", lang), "type": "category"},
-        yaxis={"title": t("up.col.customers", lang), "rangemode": "tozero"},
+        yaxis={
+            "title": t("up.col.customers", lang),
+            "rangemode": "tozero",
+            "tickformat": ",d",
+            "dtick": 1 if lead["customers"].max() <= 8 else None,
+        },
         margin={"l": 10, "r": 10, "t": 60, "b": 40},
     )
     st.plotly_chart(fig, config={"displayModeBar": False}, key="lead_chart")
@@ -349,9 +392,7 @@ else:
             "intent_label": "up.col.intent",
             **{k: v for k, v in UPLIFT_COLUMNS.items() if k not in ("label", "regression")},
         },
-        formats=UPLIFT_FORMATS,
-        decimals={"p_value": 3},
-        column_widths={"label": 150},
-        right_align=("recognized", "anonymous", "raw", "adjusted", "strata"),
+        column_widths={**UPLIFT_WIDTHS, "label": 140, "intent_label": 150},
+        right_align=UPLIFT_RIGHT,
     )
     ui.download_csv(high, "high_intent_uplift.csv", "dl_high_intent", lang)

@@ -1,0 +1,165 @@
+"""Overview and Identity uplift in real Chromium (``app_server`` over ``demo_db``).
+
+Changes a sidebar filter and sees a tile change; opens the copied URL in a new browser
+context and sees the same tiles; switches to Spanish; opens Identity uplift, sees the
+observational caveat and downloads a chart's CSV, which must equal the engine. Full-page
+screenshots go to ``artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from cxmetrics import snapshot
+from cxmetrics import uplift_report as up
+from cxmetrics.compare import Period, compare_periods
+from cxmetrics.filters import FilterSpec
+from cxmetrics.i18n import fmt_number
+from cxmetrics.metrics import KPI_ORDER
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+TIMEOUT = 30_000
+WIDTH = 1440
+LAST = Period(date(2026, 2, 16), date(2026, 3, 1))
+
+
+def _screenshot(page: Page, name: str) -> Path:
+    """Full page: Streamlit scrolls inside its main container, so the viewport is stretched."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stDataFrame]')]"
+        ".every(g => g.querySelector('table[role=grid] td'))"
+        " && !document.querySelector('[data-testid=stSkeleton]')",
+        timeout=TIMEOUT,
+    )
+    height = page.evaluate(
+        "() => Math.max(...['stMain', 'stSidebarContent'].map("
+        "id => document.querySelector(`[data-testid=${id}]`)?.scrollHeight || 0))"
+    )
+    page.set_viewport_size({"width": WIDTH, "height": max(900, int(height) + 40)})
+    page.wait_for_timeout(1000)  # let the grids and charts re-layout
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    return path
+
+
+def _tile_values(page: Page) -> dict[str, str]:
+    values = {}
+    for kpi in KPI_ORDER:
+        locator = page.locator(f".st-key-tile_{kpi}").get_by_test_id("stMetricValue")
+        expect(locator).to_be_visible(timeout=TIMEOUT)
+        values[kpi] = locator.inner_text().strip()
+    return values
+
+
+def _wait_idle(page: Page) -> None:
+    """Wait until the script run ends (the status widget stops showing 'Running')."""
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT)
+
+
+def _journey_value(period: Period, spec: FilterSpec, source) -> str:
+    (c,) = compare_periods(source, period, ["journey_completion"], [], spec)
+    return fmt_number(c.current.value, "en", 1) + "%"
+
+
+def test_overview_and_uplift_in_chromium(
+    page: Page, browser: Browser, app_server: str, demo_db: Path, tmp_path: Path
+) -> None:
+    source = snapshot.open_snapshot(demo_db)
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    page.goto(app_server)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=TIMEOUT)
+    before = _tile_values(page)
+    assert before["journey_completion"] == _journey_value(LAST, FilterSpec(), source)
+    _screenshot(page, "overview_tiles_en")
+
+    # ---- pick a channel in the sidebar: the journey-completion tile changes
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stMultiSelect").filter(has_text="Channel").click()
+    page.get_by_role("option", name="web", exact=True).click()
+    page.keyboard.press("Escape")
+    web = FilterSpec(dims={"channel": ["web"]})
+    expected_web = _journey_value(LAST, web, source)
+    assert expected_web != before["journey_completion"]
+    expect(
+        page.locator(".st-key-tile_journey_completion").get_by_test_id("stMetricValue")
+    ).to_have_text(expected_web, timeout=TIMEOUT)
+    expect(page).to_have_url(f"{app_server}/?lang=en&period=2026-02-16&channel=web")
+    _wait_idle(page)
+    after = _tile_values(page)
+    assert after["handoff_abandonment"] == "not enough data"  # web has no bot handoffs
+    _screenshot(page, "overview_web_en")
+
+    # ---- the copied link in a new browser context shows the same tiles
+    other = browser.new_context(viewport={"width": WIDTH, "height": 900})
+    try:
+        shared = other.new_page()
+        shared.goto(page.url)
+        expect(shared.get_by_text("Showing: Channel: web · 2026-02-16 → 2026-03-01")).to_be_visible(
+            timeout=TIMEOUT
+        )
+        expect(
+            shared.locator(".st-key-tile_journey_completion").get_by_test_id("stMetricValue")
+        ).to_have_text(expected_web, timeout=TIMEOUT)
+        assert _tile_values(shared) == after
+    finally:
+        other.close()
+
+    # ---- Español
+    sidebar.get_by_text("Español").click()
+    expect(page.get_by_role("heading", name="Resumen")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Mostrando: Canal: web")).to_be_visible(timeout=TIMEOUT)
+    expect(
+        page.locator(".st-key-tile_journey_completion").get_by_test_id("stMetricValue")
+    ).to_have_text(expected_web.replace(".", ",").replace("%", " %"), timeout=TIMEOUT)
+    _wait_idle(page)
+    _screenshot(page, "overview_web_es")
+
+    # ---- Identity uplift: the caveat, then a chart's CSV against the engine
+    page.get_by_test_id("stSidebarNav").get_by_text("Impacto de la identificación").click()
+    expect(page.get_by_role("heading", name="Impacto de la identificación").first).to_be_visible(
+        timeout=TIMEOUT
+    )
+    expect(page.get_by_text("Comparación observacional, no un experimento")).to_be_visible(
+        timeout=TIMEOUT
+    )
+    expect(page).to_have_url(f"{app_server}/uplift?lang=es&period=2026-02-16&channel=web")
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(4, timeout=TIMEOUT)
+    _wait_idle(page)
+    _screenshot(page, "uplift_web_es")
+
+    with page.expect_download(timeout=TIMEOUT) as info:
+        page.locator(".st-key-dl_before_login").get_by_role("button").click()
+    download = info.value
+    assert download.suggested_filename == "negative_before_login.csv"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    csv = pd.read_csv(saved)
+    spec = web.model_copy(update={"date_from": LAST.start, "date_to": LAST.end})
+    engine = up.negative_before_login(source, spec)
+    assert list(csv.columns) == list(engine.columns)
+    assert (
+        csv[["kind", "identity_state"]].values.tolist()
+        == engine[["kind", "identity_state"]].values.tolist()
+    )
+    assert csv["negatives"].tolist() == engine["negatives"].tolist()
+    assert csv["records"].tolist() == engine["records"].tolist()
+    pd.testing.assert_series_equal(csv["share"], engine["share"].astype(float), check_exact=False)
+
+    # ---- English, all dates: the full uplift page for the screenshot
+    page.goto(f"{app_server}/uplift?lang=en&period=all")
+    expect(page.get_by_text("Observational comparison, not an experiment")).to_be_visible(
+        timeout=TIMEOUT
+    )
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(4, timeout=TIMEOUT)
+    _wait_idle(page)
+    _screenshot(page, "uplift_all_en")
