@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", choices=["executive", "committee", "analyst", "admin"], default=None,
                    help="role to export as (default: the configured role)")
 
+    p = sub.add_parser("review", help="the committee review pack of a closed period (HTML, PDF or XLSX)")
+    _common(p)
+    p.add_argument("--period", metavar="DATE", help="first day of the review period (default: the last closed one)")
+    p.add_argument("--out", type=Path, required=True, help="pack file: .html, .pdf or .xlsx")
+    p.add_argument("--okrs", type=Path, default=None, help="OKR file (default: data/okrs.yaml, if present)")
+    p.add_argument("--lang", choices=["en", "es"], default="en", help="language of the pack")
+
     p = sub.add_parser("uplift", help="recognized vs anonymous for one KPI")
     _common(p)
     p.add_argument("--kpi", required=True)
@@ -316,6 +323,39 @@ def cmd_export(args: argparse.Namespace) -> None:
     _print_json(out) if args.json else print(f"wrote {res.rows:,} rows to {res.path} (manifest {res.manifest_path})")
 
 
+def cmd_review(args: argparse.Namespace) -> None:
+    from cxmetrics import app_state
+    from cxmetrics.compare import last_closed_period
+    from cxmetrics.filters import parse_date
+    from cxmetrics.okr import load_okrs
+    from cxmetrics.report import pack_format, render_pack
+    from cxmetrics.review import period_for, review_data
+    from cxmetrics.settings import PROJECT_ROOT
+    from cxmetrics.snapshot import open_database_source
+
+    fmt = pack_format(args.out)
+    source = open_database_source(_db(args))
+    if args.period:
+        period = period_for(source, parse_date(args.period, "--period"))
+    else:
+        period = last_closed_period(source)
+        if period is None:
+            raise UserError("the database has no events yet: no review period to report")
+    okr_path = args.okrs or PROJECT_ROOT / "data" / "okrs.yaml"
+    okrs = load_okrs(okr_path) if args.okrs or okr_path.exists() else None
+    data = review_data(source, period, okrs, None, app_state.default_path())
+    content = render_pack(data, fmt, args.lang)
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(content)
+    except OSError as exc:
+        raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
+    if args.json:
+        _print_json({"out": str(args.out), "bytes": len(content), "format": fmt, "period": data["period"]})
+    else:
+        print(args.out)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "export": cmd_export,
     "okr": cmd_okr,
@@ -325,6 +365,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "demo": cmd_demo,
     "kpis": cmd_kpis,
     "uplift": cmd_uplift,
+    "review": cmd_review,
 }
 
 

@@ -7,6 +7,7 @@ intervals and one Benjamini–Hochberg family per heatmap. Nothing here draws.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ import pandas as pd
 from cxmetrics import schema
 from cxmetrics.compare import Comparison, last_closed_period, period_of, with_q_values
 from cxmetrics.filters import FilterSpec
+from cxmetrics.i18n import fmt_int, fmt_number
 from cxmetrics.metrics import KPIS, Source, check_kpis, kpi_stats
 from cxmetrics.records_view import KPI_COLUMNS, SHARED, record_page, survey_verbatims
 
@@ -43,7 +45,17 @@ HEATMAP_COLUMNS = (
     "kpi", "channel", "cohort_dim", "cohort_value", "value", "ci_low", "ci_high", "n",
     "rest_value", "rest_n", "diff", "p_value", "q_value", "significant", "direction", "enough_data",
 )  # fmt: skip
-TREND_COLUMNS = ("kpi", "period", "series_dim", "series", "value", "ci_low", "ci_high", "n", "enough_data")
+TREND_COLUMNS = (
+    "kpi",
+    "period",
+    "series_dim",
+    "series",
+    "value",
+    "ci_low",
+    "ci_high",
+    "n",
+    "enough_data",
+)
 
 
 def sort_categories(values: Iterable[str], dim: str) -> list[str]:
@@ -80,7 +92,9 @@ def channel_cohort_heatmap(
     for g in cells:
         rest = (total.n - g.n, total.s1 - g.s1, total.s2 - g.s2)
         comparisons.append(
-            Comparison(g.group, kpi, g.estimate, kspec.estimate(*rest), kspec.difference(g.triple, rest))
+            Comparison(
+                g.group, kpi, g.estimate, kspec.estimate(*rest), kspec.difference(g.triple, rest)
+            )
         )
     rows: list[dict[str, Any]] = []
     for c in with_q_values(comparisons, min_n=min_n, alpha=alpha):
@@ -123,7 +137,9 @@ def overall_value(source: Source, kpi: str, spec: FilterSpec) -> float | None:
 # --------------------------------------------------------------------------- trend
 
 
-def trend_window(source: Source, end: date | None, periods: int = TREND_PERIODS) -> tuple[date, date] | None:
+def trend_window(
+    source: Source, end: date | None, periods: int = TREND_PERIODS
+) -> tuple[date, date] | None:
     """The ``periods`` review periods ending with the one holding ``end`` (default: the
     last closed period, else the latest data day). None without data."""
     if end is None:
@@ -246,32 +262,40 @@ def all_cell_records(source: Source, kpi: str, spec: FilterSpec, role: str) -> p
     return record_page(source, kpi, spec, role=role, page=1, page_size=max(total, 1)).rows
 
 
-def cell_verbatims(source: Source, kpi: str, spec: FilterSpec, role: str, limit: int) -> pd.DataFrame:
+def cell_verbatims(
+    source: Source, kpi: str, spec: FilterSpec, role: str, limit: int
+) -> pd.DataFrame:
     """The latest survey comments behind ``spec`` (consented only; empty for other KPIs)."""
     return survey_verbatims(source, kpi, spec, role=role, limit=limit)
 
 
 def record_columns(kpi: str) -> tuple[str, ...]:
-    """The columns a record of ``kpi`` shows, in order."""
-    return SHARED + KPI_COLUMNS[kpi]
+    """The columns a record of ``kpi`` shows, in order: id, time, person and the KPI's own
+    fields first (what a reader looks for, visible without scrolling), then the dimensions."""
+    first = ("record_id", "t", "person")
+    return first + KPI_COLUMNS[kpi] + tuple(c for c in SHARED if c not in first)
 
 
-def plain_text_table(df: pd.DataFrame, yes: str = "yes", no: str = "no",
-                     keep: Sequence[str] = ()) -> pd.DataFrame:
-    """Every cell as a plain string (None -> ''), booleans as ``yes``/``no``: what the data
-    grid shows is literally the stored text, never interpreted as Markdown or HTML.
-    Columns in ``keep`` (times, numbers to sort by) keep their type."""
+def plain_text_table(
+    df: pd.DataFrame, yes: str = "yes", no: str = "no", keep: Sequence[str] = (), lang: str = "en"
+) -> pd.DataFrame:
+    """Every cell as a plain string (None -> '', booleans as ``yes``/``no``, fractional numbers
+    formatted in ``lang``): the data grid then shows the stored text literally, never as
+    Markdown or HTML. Columns in ``keep`` (times) keep their type."""
 
     def cell(x: Any) -> str:
-        if x is None or (isinstance(x, float) and x != x) or x is pd.NA or x is pd.NaT:
+        if hasattr(x, "item") and not isinstance(x, str):
+            x = x.item()  # numpy scalars to Python
+        if x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and math.isnan(x)):
             return ""
         if isinstance(x, bool):
             return yes if x else no
+        if isinstance(x, float):
+            return fmt_int(x, lang) if x.is_integer() else fmt_number(x, lang, 1)
         return str(x)
 
     out = df.copy()
     for col in out.columns:
-        if col in keep:
-            continue
-        out[col] = [cell(x.item() if hasattr(x, "item") else x) for x in out[col]]
+        if col not in keep:
+            out[col] = [cell(x) for x in out[col]]
     return out

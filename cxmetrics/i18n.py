@@ -238,12 +238,13 @@ from cxmetrics import (  # noqa: E402
     i18n_journeys,
     i18n_okrs,
     i18n_overview,
+    i18n_pack,
     i18n_review,
     i18n_uplift,
 )
 
 for _module in (i18n_dashboard, i18n_overview, i18n_channels, i18n_journeys, i18n_uplift, i18n_okrs, i18n_review,
-                i18n_export):
+                i18n_export, i18n_pack):
     STRINGS.update(_module.STRINGS)
 
 

@@ -15,13 +15,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Ignored {name} = '{value}' from the link: it is not a valid value.",
         "es": "Se ignoró {name} = '{value}' del enlace: no es un valor válido.",
     },
-    "ch.kpi_definition": {"en": "{label} ({unit}): {definition}", "es": "{label} ({unit}): {definition}"},
+    "ch.kpi_definition": {
+        "en": "{label} ({unit}): {definition}",
+        "es": "{label} ({unit}): {definition}",
+    },
     # units of the KPI registry, by its `unit` field
     "ch.unit.points": {"en": "points", "es": "puntos"},
     "ch.unit.%": {"en": "%", "es": "%"},
     "ch.unit.score 1-7": {"en": "score 1–7", "es": "puntuación 1–7"},
     # ---- heatmap
-    "ch.heatmap.header": {"en": "{kpi} by channel and {cohort}", "es": "{kpi} por canal y {cohort}"},
+    "ch.heatmap.header": {
+        "en": "{kpi} by channel and {cohort}",
+        "es": "{kpi} por canal y {cohort}",
+    },
     "ch.heatmap.caption": {
         "en": "Each cell: the KPI ({unit}) over the records of that channel and {cohort}, with n records. "
         "▲/▼ = significantly above/below all other records of this KPI under the same filter "
@@ -93,7 +99,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "es": "Los {limit} comentarios de encuesta más recientes de esta celda (solo clientes con "
         "consentimiento), como texto sin formato.",
     },
-    "ch.verbatims.empty": {"en": "No comments in this cell.", "es": "No hay comentarios en esta celda."},
+    "ch.verbatims.empty": {
+        "en": "No comments in this cell.",
+        "es": "No hay comentarios en esta celda.",
+    },
     # ---- trend
     "ch.trend.header": {"en": "{kpi} by review period", "es": "{kpi} por periodo de revisión"},
     "ch.trend.by": {"en": "Lines", "es": "Líneas"},
