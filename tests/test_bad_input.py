@@ -55,7 +55,9 @@ def test_random_mixtures_reconcile_and_store_only_valid_rows(rows, fmt, crlf, bo
         nl = "\r\n" if crlf else "\n"
         if fmt == "csv":
             buf = io.StringIO()
-            w = csv.DictWriter(buf, fieldnames=list(schema.EVENT_COLUMNS), lineterminator=nl)
+            # Quote every field: a bare CR inside an unquoted field would end the record.
+            w = csv.DictWriter(buf, fieldnames=list(schema.EVENT_COLUMNS), lineterminator=nl,
+                               quoting=csv.QUOTE_ALL)
             w.writeheader()
             w.writerows(rows)
             text = buf.getvalue()
