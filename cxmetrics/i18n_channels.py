@@ -164,4 +164,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "ch.col.abandoned": {"en": "Abandoned", "es": "Abandonado"},
     "ch.yes": {"en": "yes", "es": "sí"},
     "ch.no": {"en": "no", "es": "no"},
+    "ch.drill.no_access": {
+        "en": "Your role ({role}) sees aggregates only: the records behind a cell are for analysts and admins.",
+        "es": "Tu rol ({role}) solo ve agregados: los registros de una celda son para analistas y administradores.",
+    },
 }

@@ -19,6 +19,7 @@ from cxmetrics import cohorts_report as cr
 from cxmetrics import ui, ui_filters
 from cxmetrics.i18n import fmt_int, fmt_number, t
 from cxmetrics.metrics import KPI_ORDER, KPIS
+from cxmetrics.privacy import may_see_records
 from cxmetrics.settings import get_settings
 
 PAGE_SIZE = 50
@@ -381,132 +382,141 @@ else:
         )
 
 # ---------------------------------------------------------------- drill-down
-st.header(t("ch.drill.header", lang))
-st.caption(t("ch.drill.caption", lang, cohort=dim_label(cohort).lower(), size=PAGE_SIZE))
-for key, part, options in (("ch_cell_channel", 0, channels), ("ch_cell_value", 1, values)):
-    if key not in ss:  # first run on this page (or back from another page): from the page state
-        cell = state["cell"]
-        ss[key] = cell[part] if cell and cell[part] in options else None
+def drilldown() -> None:
+    """The records behind one heatmap cell (analyst and admin roles only)."""
+    st.header(t("ch.drill.header", lang))
+    st.caption(t("ch.drill.caption", lang, cohort=dim_label(cohort).lower(), size=PAGE_SIZE))
+    for key, part, options in (("ch_cell_channel", 0, channels), ("ch_cell_value", 1, values)):
+        if key not in ss:  # first run on this page (or back from another page): from the page state
+            cell = state["cell"]
+            ss[key] = cell[part] if cell and cell[part] in options else None
 
 
-def _on_cell_change() -> None:
-    # before the rerun draws the heatmap, so its outline follows the selectboxes at once
-    channel, value = ss.get("ch_cell_channel"), ss.get("ch_cell_value")
-    state["cell"] = (channel, value) if channel is not None and value is not None else None
-    ss["ch_page"] = 1
-    _clear_notices()
+    def _on_cell_change() -> None:
+        # before the rerun draws the heatmap, so its outline follows the selectboxes at once
+        channel, value = ss.get("ch_cell_channel"), ss.get("ch_cell_value")
+        state["cell"] = (channel, value) if channel is not None and value is not None else None
+        ss["ch_page"] = 1
+        _clear_notices()
 
 
-cell: tuple[str, str] | None = None
-if not cells.empty:  # nothing to choose from otherwise
-    pick_left, pick_right = st.columns(2)
-    cell_channel = pick_left.selectbox(
-        t("ch.drill.channel", lang),
-        channels,
-        index=None,
-        key="ch_cell_channel",
-        placeholder=t("ch.drill.choose", lang),
-        on_change=_on_cell_change,
-    )
-    cell_value = pick_right.selectbox(
-        dim_label(cohort),
-        values,
-        index=None,
-        key="ch_cell_value",
-        placeholder=t("ch.drill.choose", lang),
-        on_change=_on_cell_change,
-    )
-    cell = (
-        (cell_channel, cell_value) if cell_channel is not None and cell_value is not None else None
-    )
-state["cell"] = cell
-if cell is None:
-    st.query_params.pop("cell", None)
-    if not cells.empty:
-        st.info(t("ch.drill.pick", lang))
-else:
-    st.query_params["cell"] = CELL_SEP.join(cell)
-    cspec = cr.cell_spec(active.spec, cohort, *cell)
-    role = settings.role
-    counts = ui.cached(cr.consent_counts, source, kpi, cspec)
-    # channel and cohort values are data: plain text, never Markdown
-    st.text(
-        t(
-            "ch.drill.counts",
-            lang,
-            channel=cell[0],
-            cohort=cell[1],
-            kpi=kpi_label,
-            total=fmt_int(counts.total, lang),
-            shown=fmt_int(counts.consented, lang),
-            hidden=fmt_int(counts.hidden, lang),
+    cell: tuple[str, str] | None = None
+    if not cells.empty:  # nothing to choose from otherwise
+        pick_left, pick_right = st.columns(2)
+        cell_channel = pick_left.selectbox(
+            t("ch.drill.channel", lang),
+            channels,
+            index=None,
+            key="ch_cell_channel",
+            placeholder=t("ch.drill.choose", lang),
+            on_change=_on_cell_change,
         )
-    )
-    if counts.consented == 0:
-        st.info(t("ch.drill.none", lang))
+        cell_value = pick_right.selectbox(
+            dim_label(cohort),
+            values,
+            index=None,
+            key="ch_cell_value",
+            placeholder=t("ch.drill.choose", lang),
+            on_change=_on_cell_change,
+        )
+        cell = (
+            (cell_channel, cell_value) if cell_channel is not None and cell_value is not None else None
+        )
+    state["cell"] = cell
+    if cell is None:
+        st.query_params.pop("cell", None)
+        if not cells.empty:
+            st.info(t("ch.drill.pick", lang))
     else:
-        pages = max(1, math.ceil(counts.consented / PAGE_SIZE))
-        if ss.get("ch_page", 1) > pages:
-            ss["ch_page"] = 1
-        page_col, _ = st.columns([1, 4])
-        page = int(
-            page_col.number_input(
-                t("ch.drill.page", lang), min_value=1, max_value=pages, step=1, key="ch_page"
-            )
-        )
-        rows, _total = ui.cached(cr.cell_records, source, kpi, cspec, role, page, PAGE_SIZE)
-        first = (page - 1) * PAGE_SIZE + 1
-        st.caption(
+        st.query_params["cell"] = CELL_SEP.join(cell)
+        cspec = cr.cell_spec(active.spec, cohort, *cell)
+        role = settings.role
+        counts = ui.cached(cr.consent_counts, source, kpi, cspec)
+        # channel and cohort values are data: plain text, never Markdown
+        st.text(
             t(
-                "ch.drill.page_of",
+                "ch.drill.counts",
                 lang,
-                page=fmt_int(page, lang),
-                pages=fmt_int(pages, lang),
-                first=fmt_int(first, lang),
-                last=fmt_int(first + len(rows) - 1, lang),
-                n=fmt_int(counts.consented, lang),
+                channel=cell[0],
+                cohort=cell[1],
+                kpi=kpi_label,
+                total=fmt_int(counts.total, lang),
+                shown=fmt_int(counts.consented, lang),
+                hidden=fmt_int(counts.hidden, lang),
             )
         )
-        columns = cr.record_columns(kpi)
-        shown = cr.plain_text_table(
-            rows[list(columns)], t("ch.yes", lang), t("ch.no", lang), keep=("t",), lang=lang
-        )
-        ui.show_table(
-            shown,
-            lang,
-            columns={c: f"ch.col.{c}" for c in columns},
-            formats={"t": "datetime"},
-            max_rows=15,
-            column_widths={"verbatim": "large", "t": 150},
-            key="ch_records",
-        )
-
-        def records_csv() -> bytes:
-            return ui.csv_bytes(cr.all_cell_records(source, kpi, cspec, role))
-
-        ui.download_csv(records_csv, f"records_{kpi}_{cell[0]}_{cohort}.csv", "dl_ch_records", lang)
-        st.caption(t("ch.drill.csv_caption", lang))
-        if kspec.record_table == "rec_survey":
-            st.subheader(t("ch.verbatims.header", lang))
-            st.caption(t("ch.verbatims.caption", lang, limit=VERBATIM_LIMIT))
-            verbatims = ui.cached(cr.cell_verbatims, source, kpi, cspec, role, VERBATIM_LIMIT)
-            if verbatims.empty:
-                st.info(t("ch.verbatims.empty", lang))
-            else:
-                ui.show_table(
-                    cr.plain_text_table(verbatims, keep=("t",), lang=lang),
-                    lang,
-                    columns={
-                        "t": "ch.col.t",
-                        "channel": "ch.col.channel",
-                        "score": "ch.col.score",
-                        "verbatim": "ch.col.verbatim",
-                    },
-                    formats={"t": "datetime"},
-                    column_widths={"verbatim": "large", "t": 150},
-                    key="ch_verbatims",
+        if counts.consented == 0:
+            st.info(t("ch.drill.none", lang))
+        else:
+            pages = max(1, math.ceil(counts.consented / PAGE_SIZE))
+            if ss.get("ch_page", 1) > pages:
+                ss["ch_page"] = 1
+            page_col, _ = st.columns([1, 4])
+            page = int(
+                page_col.number_input(
+                    t("ch.drill.page", lang), min_value=1, max_value=pages, step=1, key="ch_page"
                 )
-                ui.download_csv(verbatims, f"verbatims_{kpi}.csv", "dl_ch_verbatims", lang)
+            )
+            rows, _total = ui.cached(cr.cell_records, source, kpi, cspec, role, page, PAGE_SIZE)
+            first = (page - 1) * PAGE_SIZE + 1
+            st.caption(
+                t(
+                    "ch.drill.page_of",
+                    lang,
+                    page=fmt_int(page, lang),
+                    pages=fmt_int(pages, lang),
+                    first=fmt_int(first, lang),
+                    last=fmt_int(first + len(rows) - 1, lang),
+                    n=fmt_int(counts.consented, lang),
+                )
+            )
+            columns = cr.record_columns(kpi)
+            shown = cr.plain_text_table(
+                rows[list(columns)], t("ch.yes", lang), t("ch.no", lang), keep=("t",), lang=lang
+            )
+            ui.show_table(
+                shown,
+                lang,
+                columns={c: f"ch.col.{c}" for c in columns},
+                formats={"t": "datetime"},
+                max_rows=15,
+                column_widths={"verbatim": "large", "t": 150},
+                key="ch_records",
+            )
+
+            def records_csv() -> bytes:
+                return ui.csv_bytes(cr.all_cell_records(source, kpi, cspec, role))
+
+            ui.download_csv(records_csv, f"records_{kpi}_{cell[0]}_{cohort}.csv", "dl_ch_records", lang)
+            st.caption(t("ch.drill.csv_caption", lang))
+            if kspec.record_table == "rec_survey":
+                st.subheader(t("ch.verbatims.header", lang))
+                st.caption(t("ch.verbatims.caption", lang, limit=VERBATIM_LIMIT))
+                verbatims = ui.cached(cr.cell_verbatims, source, kpi, cspec, role, VERBATIM_LIMIT)
+                if verbatims.empty:
+                    st.info(t("ch.verbatims.empty", lang))
+                else:
+                    ui.show_table(
+                        cr.plain_text_table(verbatims, keep=("t",), lang=lang),
+                        lang,
+                        columns={
+                            "t": "ch.col.t",
+                            "channel": "ch.col.channel",
+                            "score": "ch.col.score",
+                            "verbatim": "ch.col.verbatim",
+                        },
+                        formats={"t": "datetime"},
+                        column_widths={"verbatim": "large", "t": 150},
+                        key="ch_verbatims",
+                    )
+                    ui.download_csv(verbatims, f"verbatims_{kpi}.csv", "dl_ch_verbatims", lang)
+
+
+if may_see_records(get_settings().role):
+    drilldown()
+else:
+    st.header(t("ch.drill.header", lang))
+    st.info(t("ch.drill.no_access", lang, role=t(f"role.{get_settings().role}", lang)))
 
 # ---------------------------------------------------------------- trend
 st.header(t("ch.trend.header", lang, kpi=kpi_label))

@@ -1,0 +1,129 @@
+"""The Committee review and OKR pages in real Chromium: what only a browser shows.
+
+Opens the served app (``app_server`` over ``demo_db``), records an action on the committee
+page, reloads (a new browser session) and finds it again, turns on "Show all changes",
+and saves full-page screenshots of both pages to ``artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from cxmetrics import app_state
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+TIMEOUT = 60_000
+WIDTH = 1440
+
+
+def _screenshot(page: Page, name: str) -> Path:
+    """A full-page screenshot. Streamlit scrolls inside its main container, not the
+    document, so the viewport is stretched to the content's height for the shot."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stDataFrame]')]"
+        ".every(g => g.querySelector('table[role=grid] td'))"
+        " && !document.querySelector('[data-testid=stSkeleton]')",
+        timeout=TIMEOUT,
+    )
+    height = page.evaluate(
+        "() => Math.max(...['stMain', 'stSidebarContent'].map("
+        "id => document.querySelector(`[data-testid=${id}]`)?.scrollHeight || 0))"
+    )
+    page.set_viewport_size({"width": WIDTH, "height": max(900, int(height) + 40)})
+    page.wait_for_timeout(1000)  # let the data grids and charts re-layout
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    return path
+
+
+def _wait_idle(page: Page) -> None:
+    """Until the script run is over (Streamlit makes the page inert while it reruns)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]') && !document.querySelector('[inert]')",
+        timeout=TIMEOUT,
+    )
+
+
+def _open(page: Page, app_server: str, title: str) -> None:
+    """The app's main page first, then the page through the sidebar (a page's own URL opened
+    first on a fresh server can meet a "Page not found" dialog before navigation is known)."""
+    page.goto(app_server)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=TIMEOUT)
+
+
+def test_committee_review_in_chromium(page: Page, app_server: str, demo_db: Path) -> None:
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    _open(page, app_server, "Committee review")
+    expect(page.get_by_role("heading", name="What changed")).to_be_visible(timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(r"/review\?.*review=2026-02-16"), timeout=TIMEOUT)
+    shown = page.get_by_text(re.compile(r"^Showing \d+ of \d+ comparisons\.$"))
+    expect(shown).to_be_visible(timeout=TIMEOUT)
+    significant_text = shown.inner_text()
+    _wait_idle(page)
+
+    # ---- record an action through the form
+    what = f"Call back chatbot abandoners {time.time_ns()}"
+    form = page.get_by_test_id("stForm")
+    form.get_by_label("What").fill(what)
+    form.get_by_label("Owner").fill("Conversational AI lead")
+    form.get_by_role("button", name="Add action").click()
+    expect(page.get_by_text(re.compile(r"Action #\d+ recorded by local-analyst"))).to_be_visible(
+        timeout=TIMEOUT
+    )
+    expect(page.get_by_test_id("stText").filter(has_text=what)).to_be_visible(timeout=TIMEOUT)
+    stored = [a for a in app_state.actions(demo_db.parent / "app_state.sqlite") if a.what == what]
+    assert len(stored) == 1 and stored[0].period == "2026-02-16"
+
+    # ---- reload: a new session reads the action back from the app state
+    page.reload()
+    expect(page.get_by_role("heading", name="Open actions")).to_be_visible(timeout=TIMEOUT)
+    _wait_idle(page)
+    expect(page.get_by_test_id("stText").filter(has_text=what)).to_be_visible(timeout=TIMEOUT)
+
+    # ---- show all changes
+    page.get_by_text("Show all changes").click()
+    expect(page.get_by_text(re.compile(r"^Showing (\d+) of \1 comparisons\.$"))).to_be_visible(
+        timeout=TIMEOUT
+    )
+    assert (
+        significant_text
+        != page.get_by_text(re.compile(r"^Showing \d+ of \d+ comparisons\.$")).inner_text()
+    )
+    _wait_idle(page)
+    _screenshot(page, "committee_review_en")
+
+    # ---- mark it done
+    page.get_by_test_id("stText").filter(has_text=what).locator(
+        "xpath=ancestor::*[@data-testid='stHorizontalBlock'][1]"
+    ).get_by_role("button", name="Mark done").click()
+    expect(page.get_by_text(re.compile(r"marked done by local-analyst"))).to_be_visible(
+        timeout=TIMEOUT
+    )
+    done = [a for a in app_state.actions(demo_db.parent / "app_state.sqlite") if a.what == what]
+    assert done[0].status == "done"
+
+
+def test_okr_page_in_chromium(page: Page, app_server: str) -> None:
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    _open(page, app_server, "OKRs")
+    expect(page.get_by_role("heading", name="All key results")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Expected pace").first).to_be_visible(timeout=TIMEOUT)
+    _screenshot(page, "okrs_en")
+    page.get_by_test_id("stSidebar").get_by_text("Español").click()
+    expect(page.get_by_role("heading", name="Todos los resultados clave")).to_be_visible(
+        timeout=TIMEOUT
+    )
+    _screenshot(page, "okrs_es")

@@ -1,0 +1,373 @@
+"""The Committee review page (AppTest) on ``demo_db`` (data to 2026-03-01) and ``empty_db``.
+
+The change table is checked against ``review.review_data`` run directly; the actions form,
+"mark done" and "Close this review" against the app-state database read back with
+``app_state``. Tests that write app state run on a copy of the demo snapshot in their own
+folder, so the app-state file (kept beside the data) is theirs alone.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cxmetrics import app_state, okr, review, snapshot
+from cxmetrics import committee_ui as cu
+from cxmetrics.compare import last_closed_period
+from cxmetrics.metrics import KPIS
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/6_Committee_review.py"
+LAST_CLOSED = "2026-02-16"  # demo data to 2026-03-01: periods anchored on 2026-01-05, 14 days
+TEST_OKRS = """\
+cycle: 2026-H1
+objectives:
+  - id: O1
+    title: Lift web NPS
+    owner: Head of Digital
+    key_results:
+      - id: KR1.1
+        title: NPS of web contacts
+        owner: Digital CX lead
+        kpi: nps
+        filter: {channel: web}
+        baseline: -40
+        target: 20
+        start: 2026-01-05
+        end: 2026-06-28
+  - id: O2
+    title: Fix bot-to-agent handoffs
+    owner: Head of Service
+    key_results:
+      - id: KR2.1
+        title: Handoff abandonment (lower is better)
+        owner: Conversational AI lead
+        kpi: handoff_abandonment
+        baseline: 40
+        target: 5
+        start: 2026-01-05
+        end: 2026-06-28
+"""
+
+
+@pytest.fixture
+def okr_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "okrs.yaml"
+    path.write_text(TEST_OKRS)
+    monkeypatch.setenv(cu.OKR_PATH_ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def own_db(tmp_path: Path, demo_db: Path) -> Path:
+    """The demo snapshot copied to a folder of its own (own app-state database)."""
+    root = tmp_path / "own"
+    shutil.copytree(snapshot.snapshot_dir(demo_db), snapshot.snapshot_dir(root / demo_db.name))
+    return root / demo_db.name
+
+
+@pytest.fixture
+def demo(app_db_env, own_db: Path, okr_file: Path) -> Path:
+    return app_db_env(own_db)
+
+
+@pytest.fixture
+def committee(monkeypatch: pytest.MonkeyPatch, app_db_env, own_db: Path, okr_file: Path) -> Path:
+    monkeypatch.setenv("CXM_ROLE", "committee")
+    return app_db_env(own_db)
+
+
+@pytest.fixture
+def empty(app_db_env, empty_db: Path, okr_file: Path) -> Path:
+    return app_db_env(empty_db)
+
+
+def _run(lang: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    if lang is not None:
+        at.query_params["lang"] = lang
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _changes_table(at: AppTest) -> pd.DataFrame:
+    for df in at.dataframe:
+        if "q-value" in df.value.columns:
+            return df.value
+    raise AssertionError([list(d.value.columns) for d in at.dataframe])
+
+
+def _frame(at: AppTest, *headers: str) -> pd.DataFrame:
+    for df in at.dataframe:
+        if all(h in df.value.columns for h in headers):
+            return df.value
+    raise AssertionError([list(d.value.columns) for d in at.dataframe])
+
+
+def _review(db_path: Path, okr_path: Path, start: str = LAST_CLOSED) -> dict:
+    source = snapshot.open_snapshot(db_path)
+    period = review.period_for(source, date.fromisoformat(start))
+    return review.review_data(
+        source, period, okr.load_okrs(okr_path), state_path=app_state.default_path()
+    )
+
+
+def _rows_as_keys(table: pd.DataFrame) -> list[tuple]:
+    return list(zip(table["KPI"], table["By"], table["Group"], strict=True))
+
+
+def _expected_keys(rows: list[dict]) -> list[tuple]:
+    return [
+        (
+            KPIS[r["kpi"]].label("en"),
+            cu.dimension_label(r["dimension"], "en"),
+            cu.group_label(r["dimension"], r["group"], "en"),
+        )
+        for r in rows
+    ]
+
+
+def _button(at: AppTest, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert found, [b.label for b in at.button]
+    return found[0]
+
+
+def test_defaults_to_the_last_closed_period(demo: Path, okr_file: Path) -> None:
+    at = _run()
+    assert at.title[0].value == "Committee review"
+    source = snapshot.open_snapshot(demo)
+    assert last_closed_period(source).label == LAST_CLOSED
+    assert at.selectbox(key="rv_period").value == LAST_CLOSED
+    assert at.query_params["review"] == LAST_CLOSED
+    assert any(
+        "2026-02-16 → 2026-03-01" in c.value and "2026-02-02 → 2026-02-15" in c.value
+        for c in at.caption
+    )
+    assert [h.value for h in at.header] == [
+        "This period vs the previous one",
+        "Alerts raised in the period",
+        "OKR status at the period's end",
+        "Decisions and actions",
+        "Close the review",
+        *(["Review pack"] if "Review pack" in [h.value for h in at.header] else []),
+    ]
+    assert any(c.value.startswith("Only committee members") for c in at.caption)
+    assert not [b for b in at.button if b.label == "Close this review"]
+
+
+def test_significant_changes_equal_review_data(demo: Path, okr_file: Path) -> None:
+    at = _run()
+    data = _review(demo, okr_file)
+    significant = [r for r in data["changes"] if r["significant"]]
+    assert significant, "the demo has significant changes between the two periods"
+    table = _changes_table(at)
+    assert _rows_as_keys(table) == _expected_keys(significant)
+    assert list(table["q-value"]) == pytest.approx([r["q_value"] for r in significant])
+    assert list(table["n"]) == [r["current_n"] for r in significant]
+    assert set(table["Significant"]) == {"yes"}
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Comparisons"] == str(len(data["changes"]))
+    assert metrics["Significant changes"] == str(len(significant))
+
+
+def test_show_all_lists_every_comparison(demo: Path, okr_file: Path) -> None:
+    at = _run()
+    at.toggle(key="rv_show_all").set_value(True).run()
+    assert not at.exception
+    data = _review(demo, okr_file)
+    table = _changes_table(at)
+    assert (
+        len(table) == len(data["changes"]) > len([r for r in data["changes"] if r["significant"]])
+    )
+    assert _rows_as_keys(table) == _expected_keys(data["changes"])
+    assert set(table["Significant"]) == {"yes", "no"}
+
+
+def test_direction_follows_the_kpi(demo: Path, okr_file: Path) -> None:
+    at = _run()
+    at.toggle(key="rv_show_all").set_value(True).run()
+    table = _changes_table(at)
+    data = _review(demo, okr_file)
+    for (_, row), r in zip(table.iterrows(), data["changes"], strict=True):
+        if r["improved"] is None:
+            continue
+        arrow = "▲" if r["diff"] > 0 else "▼"
+        word = "better" if r["improved"] else "worse"
+        assert row["Direction"] == f"{arrow} {word}"
+        if r["kpi"] == "handoff_abandonment":  # lower is better
+            assert (r["diff"] < 0) == r["improved"]
+
+
+def test_review_period_from_the_link(demo: Path, okr_file: Path) -> None:
+    at = _run(review="2026-02-02")
+    assert at.selectbox(key="rv_period").value == "2026-02-02"
+    assert not at.warning
+    assert any(
+        "2026-02-02 → 2026-02-15" in c.value and "2026-01-19 → 2026-02-01" in c.value
+        for c in at.caption
+    )
+    data = _review(demo, okr_file, "2026-02-02")
+    if not any(r["significant"] for r in data["changes"]):
+        assert any("No change is significant" in i.value for i in at.info)
+    at.toggle(key="rv_show_all").set_value(True).run()
+    assert _rows_as_keys(_changes_table(at)) == _expected_keys(data["changes"])
+
+
+def test_invalid_review_period_in_the_link_is_a_notice(demo: Path, okr_file: Path) -> None:
+    at = _run(review="2026-02-03")
+    assert at.warning and "review = '2026-02-03'" in at.warning[0].value
+    assert at.selectbox(key="rv_period").value == LAST_CLOSED
+    assert at.query_params["review"] == LAST_CLOSED
+
+
+def test_alerts_link_to_the_channels_page(demo: Path, okr_file: Path) -> None:
+    at = _run()
+    data = _review(demo, okr_file)
+    if not data["alerts"]:
+        assert any("No alert" in i.value for i in at.info)
+        return
+    alerts = _frame(at, "What", "Where", "Details")
+    assert len(alerts) == len(data["alerts"])
+    assert list(alerts["Details"]) == [f"./{a['link']}&lang=en" for a in data["alerts"]]
+    assert all(link.startswith("./channels?kpi=") for link in alerts["Details"])
+
+
+def test_okr_strip_shows_objective_status_and_owner(demo: Path, okr_file: Path) -> None:
+    at = _run()
+    data = _review(demo, okr_file)
+    html = "\n".join(m.value for m in at.markdown)
+    assert data["okrs"]["as_of"] == "2026-03-01"
+    for o in data["okrs"]["objectives"]:
+        assert f"Owner: {o['owner']}" in html
+        assert cu.status_word(o["status"], "en") in html
+
+
+def test_adding_an_action_persists(demo: Path, okr_file: Path) -> None:
+    at = _run(channel="web")
+    at.text_input(key="rv_what").input("Call back web abandoners")
+    at.text_input(key="rv_owner").input("Digital CX lead")
+    at.date_input(key="rv_due").set_value(date(2026, 3, 20))
+    at.selectbox(key="rv_kpi").set_value("nps")
+    assert at.checkbox(key="rv_link_filter").value is True
+    _button(at, "Add action").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    [action] = app_state.actions()
+    assert (action.what, action.owner, action.due_date, action.kpi) == (
+        "Call back web abandoners",
+        "Digital CX lead",
+        "2026-03-20",
+        "nps",
+    )
+    assert action.period == LAST_CLOSED and action.created_by == "local-analyst"
+    assert action.filter == {"channel": ["web"]} and action.status == "open"
+    assert any("Action #" in s.value and "local-analyst" in s.value for s in at.success)
+    log = _frame(at, "#", "What", "Recorded")
+    assert list(log["What"]) == ["Call back web abandoners"]
+    # a fresh session (a reload) reads it back from the app state
+    again = _run()
+    assert list(_frame(again, "#", "What", "Recorded")["What"]) == ["Call back web abandoners"]
+
+
+def test_an_action_needs_a_description(demo: Path, okr_file: Path) -> None:
+    at = _run()
+    at.text_input(key="rv_owner").input("Someone")
+    _button(at, "Add action").click().run()
+    assert at.error and "description and an owner" in at.error[0].value
+    assert app_state.actions() == []
+
+
+def test_mark_done_and_due_this_period(demo: Path, okr_file: Path) -> None:
+    a = app_state.add_action("Fix IVR routing", "Ops", date(2026, 2, 20), "2026-02-02", "someone")
+    b = app_state.add_action(
+        "Review bot intents", "AI lead", date(2026, 2, 25), "2026-02-02", "someone"
+    )
+    at = _run()
+    assert any(m.value.startswith("0 done · 2 not done") for m in at.markdown)
+    last = _frame(at, "#", "What", "Due")  # decided last time = the due table here: same actions
+    assert set(last["What"]) == {"Fix IVR routing", "Review bot intents"}
+    at.button(key=f"rv_done_{a.id}").click().run()
+    assert not at.exception
+    done = {x.id: x for x in app_state.actions()}
+    assert done[a.id].status == "done" and done[a.id].done_by == "local-analyst"
+    assert done[b.id].status == "open"
+    assert any(m.value.startswith("1 done · 1 not done") for m in at.markdown)
+    assert not [x for x in at.button if x.key == f"rv_done_{a.id}"]
+
+
+def test_closing_a_review_stores_it(committee: Path, okr_file: Path) -> None:
+    at = _run()
+    assert app_state.frozen_review(LAST_CLOSED) is None
+    _button(at, "Close this review").click().run()
+    assert not at.exception
+    frozen = app_state.frozen_review(LAST_CLOSED)
+    assert frozen is not None and frozen["closed_by"] == "local-committee"
+    data = _review(committee, okr_file)
+    figures = review.frozen_figures(data)
+    assert set(frozen["figures"]) == set(figures)
+    key = cu.change_key(data["changes"][0])
+    assert frozen["figures"][key]["current"] == pytest.approx(figures[key]["current"])
+    assert frozen["data_version"] == data["data_version"]
+    assert any("closed by local-committee" in s.value for s in at.success)
+    assert any("This review was closed" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label == "Close this review"]
+    assert not at.warning  # nothing restated right after closing
+    entries = app_state.audit_entries()
+    assert entries[0]["action"] == "close_review" and entries[0]["user"] == "local-committee"
+
+
+def test_restated_figures_show_as_reported_beside_restated(demo: Path, okr_file: Path) -> None:
+    data = _review(demo, okr_file)
+    figures = review.frozen_figures(data)
+    first = data["changes"][0]
+    key = cu.change_key(first)
+    figures[key] = {
+        **figures[key],
+        "current": first["current"] + 5.0,
+        "current_n": first["current_n"] - 7,
+    }
+    app_state.freeze_review(LAST_CLOSED, figures, data["data_version"], "someone")
+    at = _run()
+    assert at.warning and "1 figures changed" in at.warning[0].value
+    restated = _frame(at, "As reported", "Restated", "n as reported")
+    assert len(restated) == 1
+    k = first["kpi"]
+    assert restated.iloc[0]["As reported"] == cu.format_value(k, first["current"] + 5.0, "en")
+    assert restated.iloc[0]["Restated"] == cu.format_value(k, first["current"], "en")
+    assert restated.iloc[0]["n as reported"] == first["current_n"] - 7
+    table = _changes_table(at)
+    flagged = table[table["Restated?"] != ""]
+    assert len(flagged) == 1 and flagged.iloc[0]["As reported"] == cu.format_value(
+        k, first["current"] + 5.0, "en"
+    )
+
+
+def test_spanish(demo: Path, okr_file: Path) -> None:
+    at = _run("es")
+    assert at.title[0].value == "Revisión del comité"
+    table = _frame(at, "Valor q", "Dirección")
+    assert set(table["Significativo"]) == {"sí"}
+    assert any("," in v for v in table["Este periodo"])
+    assert _button(at, "Añadir acción")
+
+
+def test_bad_okr_file_leaves_the_rest_of_the_review(demo: Path, okr_file: Path) -> None:
+    okr_file.write_text("cycle: [unclosed\n")
+    at = _run()
+    assert at.warning and "OKR file could not be used" in at.warning[0].value
+    assert _changes_table(at) is not None
+
+
+def test_page_without_data_says_so(empty: Path) -> None:
+    at = _run()
+    assert at.info and "No data yet" in at.info[0].value
+    assert not at.dataframe and not at.error
