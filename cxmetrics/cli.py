@@ -283,10 +283,10 @@ def cmd_uplift(args: argparse.Namespace) -> None:
 def cmd_okr(args: argparse.Namespace) -> None:
     from cxmetrics.filters import parse_date
     from cxmetrics.okr import evaluate, load_okrs
-    from cxmetrics.settings import PROJECT_ROOT
+    from cxmetrics.settings import get_settings
     from cxmetrics.snapshot import open_database_source
 
-    okrs = load_okrs(args.okrs or PROJECT_ROOT / "data" / "okrs.yaml")
+    okrs = load_okrs(args.okrs or get_settings().okr_path)
     as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
     result = evaluate(open_database_source(_db(args)), okrs, as_of)
     if args.json:
@@ -330,7 +330,7 @@ def cmd_review(args: argparse.Namespace) -> None:
     from cxmetrics.okr import load_okrs
     from cxmetrics.report import pack_format, render_pack
     from cxmetrics.review import period_for, review_data
-    from cxmetrics.settings import PROJECT_ROOT
+    from cxmetrics.settings import get_settings
     from cxmetrics.snapshot import open_database_source
 
     fmt = pack_format(args.out)
@@ -341,7 +341,7 @@ def cmd_review(args: argparse.Namespace) -> None:
         period = last_closed_period(source)
         if period is None:
             raise UserError("the database has no events yet: no review period to report")
-    okr_path = args.okrs or PROJECT_ROOT / "data" / "okrs.yaml"
+    okr_path = args.okrs or get_settings().okr_path
     okrs = load_okrs(okr_path) if args.okrs or okr_path.exists() else None
     data = review_data(source, period, okrs, None, app_state.default_path())
     content = render_pack(data, fmt, args.lang)

@@ -24,7 +24,7 @@ from cxmetrics.compare import Period, closed_periods
 from cxmetrics.i18n import MISSING, fmt_int, fmt_number, fmt_pct, t
 from cxmetrics.metrics import KPIS, Source
 from cxmetrics.overview_report import format_delta, format_value
-from cxmetrics.settings import PROJECT_ROOT, get_settings
+from cxmetrics.settings import get_settings
 
 # The OKR file can be pointed elsewhere (tests, a second cycle) without a settings change.
 OKR_PATH_ENV = "CXM_OKR_PATH"
@@ -47,9 +47,11 @@ BETTER_BG, WORSE_BG = "#CFE5F5", "#F6D5C2"  # light tints of Okabe-Ito blue and 
 
 
 def okr_path() -> Path:
-    """The OKR file: ``$CXM_OKR_PATH`` when set, else ``data/okrs.yaml`` of the project."""
+    """The OKR file from settings (``CXM_OKR_PATH``; default ``data/okrs.yaml``).
+
+    The environment is read first so a changed variable applies without a settings reload."""
     env = os.environ.get(OKR_PATH_ENV)
-    return Path(env) if env else PROJECT_ROOT / "data" / "okrs.yaml"
+    return Path(env) if env else get_settings().okr_path
 
 
 def okr_file_key(path: Path) -> tuple[str, float]:

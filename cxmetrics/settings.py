@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # Significance level for BH-adjusted q-values.
     alpha: float = Field(default=0.05, gt=0, lt=1)
     language: Literal["en", "es"] = "en"
+    # The OKR file the OKR and committee pages read (``cxm okr --okrs`` overrides it).
+    okr_path: Path = Field(default=PROJECT_ROOT / "data" / "okrs.yaml")
     # Local demo (no login configured): the role of the single local user.
     role: Literal["executive", "committee", "analyst", "admin"] = "analyst"
     # Suppress aggregate cells with fewer people than this for roles without record access.
