@@ -60,20 +60,46 @@ class Uplift:
         }
 
 
+CELL_DIMS = ("identity_state", "intent", "channel", "journey_type")
+Triple = tuple[float, float, float]
+
+
+def _add(a: Triple, b: Triple) -> Triple:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+
+
 def uplift(source: Source, kpi: str, spec: FilterSpec | None = None, thin_n: int = 30) -> Uplift:
     """Raw and (intent, channel)-stratified difference recognized − anonymous for one KPI."""
     (kpi,) = check_kpis([kpi])
+    return uplift_from_cells(kpi, kpi_stats(source, [kpi], CELL_DIMS, spec or FilterSpec()), thin_n)
+
+
+def uplift_all(source: Source, kpis: list[str] | None = None, spec: FilterSpec | None = None,
+               thin_n: int = 30) -> dict[str, Uplift]:
+    """``uplift`` for several KPIs from ONE query of covariate cells (what a page needs)."""
+    kpis = check_kpis(kpis)
+    cells: dict[str, list] = {k: [] for k in kpis}
+    for g in kpi_stats(source, kpis, CELL_DIMS, spec or FilterSpec()):
+        cells[g.kpi].append(g)
+    return {k: uplift_from_cells(k, cells[k], thin_n) for k in kpis}
+
+
+def uplift_from_cells(kpi: str, cells: list, thin_n: int = 30) -> Uplift:
+    """Uplift from sufficient statistics by (identity_state, intent, channel, journey_type).
+
+    Sums of integer counts and scores are exact, so this equals querying each level."""
     kspec = KPIS[kpi]
-    spec = spec or FilterSpec()
-    empty = (0, 0.0, 0.0)
-    sides = {g.group["identity_state"]: g.triple for g in kpi_stats(source, [kpi], ["identity_state"], spec)}
+    empty: Triple = (0, 0.0, 0.0)
+    sides: dict[str, Triple] = {}
+    strata: dict[tuple[str, str], dict[str, Triple]] = {}
+    for g in cells:
+        state = g.group["identity_state"]
+        sides[state] = _add(sides.get(state, empty), g.triple)
+        stratum = strata.setdefault((g.group["intent"], g.group["channel"]), {})
+        stratum[state] = _add(stratum.get(state, empty), g.triple)
     rec, anon = sides.get("recognized", empty), sides.get("anonymous", empty)
     raw = kspec.difference(rec, anon)
     raw_ci = [raw.ci_low, raw.ci_high] if raw.ci_low is not None else None
-
-    strata: dict[tuple[str, str], dict[str, tuple]] = {}
-    for g in kpi_stats(source, [kpi], ["identity_state", "intent", "channel"], spec):
-        strata.setdefault((g.group["intent"], g.group["channel"]), {})[g.group["identity_state"]] = g.triple
     need = kspec.min_n_for_difference
     used = [
         (s["recognized"], s["anonymous"])
@@ -109,7 +135,7 @@ def uplift(source: Source, kpi: str, spec: FilterSpec | None = None, thin_n: int
         coverage=coverage,
         strata_total=len(strata),
         thin_strata=thin,
-        regression=regression_adjusted(source, kpi, spec),
+        regression=regression_from_cells(kspec, cells),
     )
 
 
@@ -123,8 +149,11 @@ def regression_adjusted(source: Source, kpi: str, spec: FilterSpec | None = None
     (NPS: +100 / 0 / −100 per response; rates: 100 / 0; CES: the score). Returns the
     recognized coefficient with a classical 95 % interval, or None when it cannot be fit.
     """
-    kspec = KPIS[kpi]
-    cells = kpi_stats(source, [kpi], ["identity_state", "intent", "channel", "journey_type"], spec)
+    return regression_from_cells(KPIS[kpi], kpi_stats(source, [kpi], CELL_DIMS, spec))
+
+
+def regression_from_cells(kspec, cells: list) -> dict | None:
+    """The regression adjustment from covariate cells (see ``regression_adjusted``)."""
     if not cells:
         return None
     n = np.array([c.n for c in cells], dtype=float)

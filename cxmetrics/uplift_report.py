@@ -16,7 +16,7 @@ from cxmetrics import stats
 from cxmetrics.filters import FilterSpec
 from cxmetrics.metrics import KPI_ORDER, KPIS, Source
 from cxmetrics.model.insights import HIGH_INTENT, RESEARCH_WINDOW_DAYS
-from cxmetrics.uplift import uplift
+from cxmetrics.uplift import Uplift, uplift, uplift_all
 
 IDENTITY_STATES = ("anonymous", "recognized")
 # Negative experiences: (kind, record table, constant predicate selecting the negative ones,
@@ -69,8 +69,8 @@ def _ci(pair: list[float] | None, i: int) -> float | None:
     return pair[i] if pair else None
 
 
-def uplift_row(source: Source, kpi: str, spec: FilterSpec | None = None) -> dict[str, Any]:
-    u = uplift(source, kpi, comparable_spec(spec))
+def uplift_row(source: Source, kpi: str, spec: FilterSpec | None = None, u: Uplift | None = None) -> dict[str, Any]:
+    u = u or uplift(source, kpi, comparable_spec(spec))
     reg = u.regression or {}
     return {
         "kpi": kpi,
@@ -98,7 +98,9 @@ def uplift_row(source: Source, kpi: str, spec: FilterSpec | None = None) -> dict
 
 def uplift_table(source: Source, spec: FilterSpec | None = None) -> pd.DataFrame:
     """Recognized − anonymous for every KPI (registry order): raw, adjusted, regression check."""
-    return pd.DataFrame([uplift_row(source, k, spec) for k in KPI_ORDER], columns=UPLIFT_COLUMNS)
+    # One query of covariate cells serves all six KPIs (raw, adjusted and regression).
+    results = uplift_all(source, list(KPI_ORDER), comparable_spec(spec))
+    return pd.DataFrame([uplift_row(source, k, spec, results[k]) for k in KPI_ORDER], columns=UPLIFT_COLUMNS)
 
 
 def forest_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -260,7 +262,9 @@ def high_intent_uplift(source: Source, spec: FilterSpec | None = None) -> pd.Dat
         [("all_high_intent", tuple(intents))] if len(intents) > 1 else []
     )
     rows = []
+    by_group = {label: uplift_all(source, list(HIGH_INTENT_KPIS), comparable_spec(spec.with_dims(intent=values)))
+                for label, values in groups}
     for kpi in HIGH_INTENT_KPIS:
-        for label, values in groups:
-            rows.append({"intent": label, **uplift_row(source, kpi, spec.with_dims(intent=values))})
+        for label, _ in groups:
+            rows.append({"intent": label, **uplift_row(source, kpi, spec, by_group[label][kpi])})
     return pd.DataFrame(rows, columns=["intent", *UPLIFT_COLUMNS])
