@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-# The contract's sample files: shared/ sits beside the project (in CI too).
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+# Copies of the contract's sample files (shared/samples).
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"
 
 
 def cxm(*args: str) -> subprocess.CompletedProcess:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.reference import kpis as ref
 
-SAMPLES = Path("/work/shared/samples")
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"
 EVENTS = SAMPLES / "events_sample.csv"
 CUSTOMERS = SAMPLES / "customers_sample.csv"
 Z = 1.96
