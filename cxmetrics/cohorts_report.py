@@ -19,7 +19,7 @@ from cxmetrics import schema
 from cxmetrics.compare import Comparison, last_closed_period, period_of, with_q_values
 from cxmetrics.filters import FilterSpec
 from cxmetrics.i18n import fmt_int, fmt_number
-from cxmetrics.metrics import KPIS, Source, check_kpis, kpi_stats
+from cxmetrics.metrics import KPIS, Source, check_kpis, kpi_stats, record_filter
 from cxmetrics.records_view import KPI_COLUMNS, SHARED, record_page, survey_verbatims
 
 # The dimensions the heatmap's columns can be (its rows are always the channel).
@@ -209,19 +209,7 @@ def cell_spec(spec: FilterSpec, cohort_dim: str, channel: str, cohort_value: str
 def _record_where(source: Source, kpi: str, spec: FilterSpec) -> tuple[str, list[Any]]:
     """The records of ``kpi`` selected by ``spec`` (all of them, consented or not), as
     ``records_view`` selects them: same FCR eligibility, dimensions and dates."""
-    clauses, params = [KPIS[kpi].where], []
-    if kpi == "fcr":
-        clauses.append("window_close <= ?")
-        params.append(spec.as_of or source.default_as_of())
-    for dim, values in spec.dims.items():
-        clauses.append(f"{source.dim_sql(dim)} IN ({', '.join('?' for _ in values)})")
-        params.extend(values)
-    if spec.date_from:
-        clauses.append("day >= ?")
-        params.append(spec.date_from)
-    if spec.date_to:
-        clauses.append("day <= ?")
-        params.append(spec.date_to)
+    clauses, params = record_filter(source, spec, kpi)
     return " AND ".join(clauses), params
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from cxmetrics import app_state
 from cxmetrics.errors import UserError
 from cxmetrics.filters import FilterSpec
-from cxmetrics.metrics import KPI_ORDER, KPIS, Source
+from cxmetrics.metrics import KPI_ORDER, KPIS, Source, record_filter
 from cxmetrics.privacy import may_see_raw_ids, pseudonym_key, require_record_access
 
 XLSX_MAX_ROWS = 1_048_576 - 1  # one header row
@@ -97,19 +97,8 @@ def _records_sql(source: Source, spec: FilterSpec, kpis: list[str], role: str,
             FROM {kspec.record_table} WHERE {' AND '.join(where)}"""
         )
         params += local
-    where, wparams = [], []
-    for dim, values in spec.dims.items():
-        where.append(f"{source.dim_sql(dim)} IN ({', '.join('?' for _ in values)})")
-        wparams.extend(values)
-    if spec.date_from:
-        where.append("day >= ?")
-        wparams.append(spec.date_from)
-    if spec.date_to:
-        where.append("day <= ?")
-        wparams.append(spec.date_to)
-    sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) r"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+    where, wparams = record_filter(source, spec)
+    sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) r WHERE " + " AND ".join(where)
     return sql + " ORDER BY kpi, t, record_id", params + wparams
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from cxmetrics import metrics
 from cxmetrics.errors import UserError
 from cxmetrics.filters import FilterSpec
-from cxmetrics.metrics import Source
+from cxmetrics.metrics import Source, record_filter
 
 GOAL_STAGE = "__goal__"  # the funnel's last stage: the journey reached its goal
 FUNNEL_DIMS = ("channel", "intent")
@@ -26,16 +26,7 @@ TOP_PATHS = 10
 
 def _sliced(source: Source, table: str, spec: FilterSpec) -> tuple[str, list[Any]]:
     """``table`` as a relation restricted to the filter's slice, with its parameters."""
-    where, params = ["true"], []
-    for dim, values in spec.dims.items():
-        where.append(f"{source.dim_sql(dim)} IN ({', '.join('?' for _ in values)})")
-        params.extend(values)
-    if spec.date_from:
-        where.append("day >= ?")
-        params.append(spec.date_from)
-    if spec.date_to:
-        where.append("day <= ?")
-        params.append(spec.date_to)
+    where, params = record_filter(source, spec)
     # table names come from this module's fixed list, never from user input
     relation = f"(SELECT *, CAST(t AS DATE) AS day FROM {table}) r WHERE {' AND '.join(where)}"
     return relation, params

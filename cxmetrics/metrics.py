@@ -172,6 +172,42 @@ def record_stats_sql(spec: KpiSpec, where: str = "true") -> str:
         FROM {spec.record_table} WHERE {spec.where} AND {where} GROUP BY ALL"""
 
 
+def records_relation(table: str) -> str:
+    """A record table (a name from the registry, never user input) with its UTC ``day``."""
+    return f"(SELECT *, CAST(t AS DATE) AS day FROM {table})"
+
+
+def record_filter(
+    source: Source, spec: FilterSpec, kpi: str | None = None, *, consent_only: bool = False,
+) -> tuple[list[str], list[Any]]:
+    """Parameterized WHERE clauses selecting the records of a slice.
+
+    Over any relation with the record dimensions and a ``day`` column: the dimension
+    values (OR within a dimension, AND across), the inclusive date range, and — when a
+    KPI is named — that KPI's own records and FCR eligibility at ``as_of``. With
+    ``consent_only`` customers without analytics consent are left out (record views).
+    """
+    clauses: list[str] = ["true"]
+    params: list[Any] = []
+    if kpi is not None:
+        clauses.append(KPIS[kpi].where)
+        if kpi == "fcr":
+            clauses.append("window_close <= ?")
+            params.append(spec.as_of or source.default_as_of())
+    if consent_only:
+        clauses.append("consent")
+    for dim, values in spec.dims.items():
+        clauses.append(f"{source.dim_sql(dim)} IN ({', '.join('?' for _ in values)})")
+        params.extend(values)
+    if spec.date_from:
+        clauses.append("day >= ?")
+        params.append(spec.date_from)
+    if spec.date_to:
+        clauses.append("day <= ?")
+        params.append(spec.date_to)
+    return clauses, params
+
+
 def stats_sql(
     source: Source, kpis: Sequence[str], by: Sequence[str], spec: FilterSpec, from_records: bool = False
 ) -> tuple[str, list[Any]]:
@@ -200,16 +236,8 @@ def stats_sql(
             params += [boundary.date(), boundary.date(), as_of]
     if not branches:
         branches.append(f"SELECT {_STD_COLS} FROM cube WHERE false")
-    where = ["true"]
-    for dim, values in spec.dims.items():
-        where.append(f"{source.dim_sql(dim)} IN ({', '.join('?' for _ in values)})")
-        params.extend(values)
-    if spec.date_from:
-        where.append("day >= ?")
-        params.append(spec.date_from)
-    if spec.date_to:
-        where.append("day <= ?")
-        params.append(spec.date_to)
+    where, filter_params = record_filter(source, spec)
+    params += filter_params
     group_cols = [f"{source.dim_sql(d)} AS {d}" for d in by]
     select = ", ".join(group_cols + ["kpi", "sum(n)::BIGINT AS n", "sum(s1) AS s1", "sum(s2) AS s2"])
     sql = (

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cxmetrics.filters import FilterSpec
-from cxmetrics.metrics import KPIS, Source, check_kpis
+from cxmetrics.metrics import KPIS, Source, check_kpis, record_filter, records_relation
 from cxmetrics.privacy import may_see_raw_ids, pseudonymize, require_record_access
 
 # Columns each KPI's records show beyond the shared dimensions.
@@ -41,21 +41,7 @@ class RecordPage:
 
 
 def _where(source: Source, kpi: str, spec: FilterSpec) -> tuple[str, list]:
-    kspec = KPIS[kpi]
-    clauses, params = [kspec.where, "consent"], []
-    if kpi == "fcr":
-        as_of = spec.as_of or source.default_as_of()
-        clauses.append("window_close <= ?")
-        params.append(as_of)
-    for dim, values in spec.dims.items():
-        clauses.append(f"{source.dim_sql(dim)} IN ({', '.join('?' for _ in values)})")
-        params.extend(values)
-    if spec.date_from:
-        clauses.append("day >= ?")
-        params.append(spec.date_from)
-    if spec.date_to:
-        clauses.append("day <= ?")
-        params.append(spec.date_to)
+    clauses, params = record_filter(source, spec, kpi, consent_only=True)
     return " AND ".join(clauses), params
 
 
@@ -66,7 +52,7 @@ def record_page(source: Source, kpi: str, spec: FilterSpec, *, role: str, page: 
     (kpi,) = check_kpis([kpi])
     table = KPIS[kpi].record_table
     where, params = _where(source, kpi, spec)
-    base = f"(SELECT *, CAST(t AS DATE) AS day FROM {table})"
+    base = records_relation(table)
     total = source.con.execute(f"SELECT count(*) FROM {base} WHERE {where}", params).fetchall()[0][0]
     columns = ", ".join(SHARED + KPI_COLUMNS[kpi])
     page = max(1, page)
@@ -88,7 +74,7 @@ def survey_verbatims(source: Source, kpi: str, spec: FilterSpec, *, role: str, l
         return pd.DataFrame()
     where, params = _where(source, kpi, spec)
     df = source.con.execute(
-        f"""SELECT t, channel, score, verbatim FROM (SELECT *, CAST(t AS DATE) AS day FROM rec_survey)
+        f"""SELECT t, channel, score, verbatim FROM {records_relation("rec_survey")}
         WHERE {where} AND verbatim IS NOT NULL ORDER BY t DESC LIMIT ?""",
         [*params, limit],
     ).df()
