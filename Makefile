@@ -34,7 +34,7 @@ demo: $(STAMP)
 	$(BIN)/cxm demo
 
 run: demo
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/python -m cxmetrics.serve --server.port $(PORT) --server.headless true
 
 test: $(STAMP) system-deps
 	$(BIN)/pytest -n 2 --dist loadgroup -m "not bench" --timeout 600

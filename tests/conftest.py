@@ -7,7 +7,7 @@ App fixtures (AppTest and Playwright):
 - ``app_db_env``: a helper that points the app at a database (``CXM_DB_PATH``) and clears
   every cache that could hold the previous one.
 - ``browser_type_launch_args`` (pytest-playwright override): Debian's chromium.
-- ``app_server``: ``streamlit run app.py`` on a free port over ``demo_db``.
+- ``app_server``: the app (``python -m cxmetrics.serve``) on a free port over ``demo_db``.
 """
 
 from __future__ import annotations
@@ -122,16 +122,15 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
 
 @pytest.fixture(scope="session")
 def app_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served by a real ``streamlit run`` over ``demo_db``; yields its base URL."""
+    """The app served as ``make run`` serves it (``python -m cxmetrics.serve``, i.e.
+    ``streamlit run app.py``) over ``demo_db``; yields its base URL."""
     port = _free_port()
     log = tmp_path_factory.mktemp("app_server") / "streamlit.log"
     env = {**os.environ, "CXM_DB_PATH": str(demo_db), "PYTHONUNBUFFERED": "1"}
     cmd = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        "app.py",
+        "cxmetrics.serve",
         "--server.port",
         str(port),
         "--server.headless",
