@@ -80,12 +80,16 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
     """Open the writer's database (creating it and its tables unless read-only)."""
     path = Path(path) if path is not None else default_db_path()
     settings = get_settings()
+    # DuckDB's own progress bar prints to stdout on long queries: it would corrupt
+    # `--json` output, so it is off (the CLI shows its own progress on stderr).
     config = {"threads": settings.duckdb_threads, "memory_limit": settings.duckdb_memory_limit}
     if read_only:
         if not path.exists():
             raise UserError(f"no database at {path}: run 'cxm ingest' first (or 'make run' for the demo)")
         try:
-            return duckdb.connect(str(path), read_only=True, config=config)
+            con = duckdb.connect(str(path), read_only=True, config=config)
+            con.execute("SET enable_progress_bar = false")
+            return con
         except duckdb.IOException as exc:
             raise UserError(f"cannot open {path}: {str(exc).splitlines()[0]}") from None
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,6 +98,7 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
     except duckdb.IOException as exc:
         raise UserError(f"cannot open {path} for writing: {str(exc).splitlines()[0]}") from None
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     con.execute(DDL)
     return con
 

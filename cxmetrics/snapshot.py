@@ -124,6 +124,7 @@ def open_snapshot(db_path: Path | None = None) -> Source | None:
             return _open[key]
         manifest = read_manifest(root, version)
         con = duckdb.connect(":memory:", config={"threads": get_settings().duckdb_threads})
+        con.execute("SET enable_progress_bar = false")
         for table in SERVED_TABLES:
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{root / version / (table + '.parquet')}')")
         source = _make_source(con, manifest.max_ts, version)
@@ -134,10 +135,36 @@ def open_snapshot(db_path: Path | None = None) -> Source | None:
         return source
 
 
+class ThreadLocalConnection:
+    """One DuckDB connection shared by every session of the app, used safely.
+
+    DuckDB refuses a query on a connection that another thread is using ("connection is
+    busy"); Streamlit runs each browser session's script in its own thread. So each
+    thread gets its own cursor (a connection to the same in-memory database: same views),
+    created on first use; everything else is delegated to that cursor.
+    """
+
+    def __init__(self, root: duckdb.DuckDBPyConnection):
+        self._root = root
+        self._local = threading.local()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._local.cursor = self._root.cursor()
+        return cur
+
+    def __getattr__(self, name: str):
+        return getattr(self._cursor(), name)
+
+    def close(self) -> None:
+        self._root.close()
+
+
 def _make_source(con: duckdb.DuckDBPyConnection, max_ts: str, version: str) -> Source:
     settings = get_settings()
     return Source(
-        con=con,
+        con=ThreadLocalConnection(con),  # type: ignore[arg-type]
         max_ts=datetime.fromisoformat(max_ts) if max_ts else None,
         anchor=settings.review_anchor,
         period_days=settings.review_days,
