@@ -15,8 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from cxmetrics import app_state, ui, ui_filters
 from cxmetrics import cohorts_report as cr
-from cxmetrics import ui, ui_filters
 from cxmetrics.i18n import fmt_int, fmt_number, t
 from cxmetrics.metrics import KPI_ORDER, KPIS
 from cxmetrics.privacy import may_see_records
@@ -458,6 +458,14 @@ def drilldown() -> None:
                 )
             )
             rows, _total = ui.cached(cr.cell_records, source, kpi, cspec, role, page, PAGE_SIZE)
+            # Audit every drill-down view (once per cell, page and data version in a session).
+            seen = ss.setdefault("_audited_drilldowns", set())
+            audit_key = (source.version, kpi, repr(cspec), page)
+            if audit_key not in seen:
+                app_state.audit(f"local-{role}", role, "drilldown",
+                                {"kpi": kpi, "dims": {k: list(v) for k, v in cspec.dims.items()},
+                                 "from": cspec.date_from, "to": cspec.date_to, "page": page}, len(rows))
+                seen.add(audit_key)
             first = (page - 1) * PAGE_SIZE + 1
             st.caption(
                 t(

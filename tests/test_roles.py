@@ -75,3 +75,26 @@ def test_pages_follow_the_role(demo_db: Path, app_db_env, monkeypatch: pytest.Mo
         assert not at.exception, page
         refused = any(marker in i.value for i in at.info)
         assert refused == (role in ("executive", "committee")), (page, role)
+
+
+def test_drilldown_views_are_audited(demo_db: Path, app_db_env, tmp_path: Path) -> None:
+    import shutil
+
+    from cxmetrics import app_state, snapshot
+
+    db = tmp_path / "copy" / "cxm.duckdb"  # its own app-state database beside it
+    db.parent.mkdir()
+    shutil.copytree(snapshot.snapshot_dir(demo_db), snapshot.snapshot_dir(db))
+    app_db_env(db)
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["period"] = "all"
+    at.run()
+    at.switch_page("pages/2_Channels_cohorts.py").run()
+    channel = next(s for s in at.selectbox if s.key == "ch_cell_channel")
+    channel.set_value(channel.options[0]).run()
+    value = next(s for s in at.selectbox if s.key == "ch_cell_value")
+    value.set_value(value.options[0]).run()
+    assert not at.exception
+    entries = [e for e in app_state.audit_entries(path=app_state.default_path()) if e["action"] == "drilldown"]
+    assert len(entries) == 1
+    assert entries[0]["role"] == "analyst" and entries[0]["rows"] >= 0 and '"kpi"' in entries[0]["filter_json"]
