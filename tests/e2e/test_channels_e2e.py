@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from cxmetrics import snapshot
 from cxmetrics.filters import FilterSpec
 from cxmetrics.metrics import kpi_stats
+from tests.e2e.screens import full_page_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -28,27 +29,7 @@ HEATMAP = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 
 
 def _screenshot(page: Page, name: str) -> Path:
-    """A full-page screenshot. Streamlit scrolls inside its main container, not the
-    document, so the viewport is stretched to the content's height for the shot."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    # every visible data grid drawn and no element still loading
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=stDataFrame]')]"
-        ".filter(g => g.checkVisibility())"  # not the one in the collapsed expander
-        ".every(g => g.querySelector('table[role=grid] td'))"
-        " && !document.querySelector('[data-testid=stSkeleton]')",
-        timeout=TIMEOUT,
-    )
-    height = page.evaluate(
-        "() => Math.max(...['stMain', 'stSidebarContent'].map("
-        "id => document.querySelector(`[data-testid=${id}]`)?.scrollHeight || 0))"
-    )
-    page.set_viewport_size({"width": WIDTH, "height": max(900, int(height) + 40)})
-    page.wait_for_timeout(1000)  # let the data grids and charts re-layout
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size({"width": WIDTH, "height": 900})
-    return path
+    return full_page_screenshot(page, name, TIMEOUT)
 
 
 def _cell_centre(page: Page, channel: str, value: str) -> dict:

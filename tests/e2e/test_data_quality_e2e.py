@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from cxmetrics import snapshot
+from tests.e2e.screens import full_page_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -23,26 +24,7 @@ WIDTH = 1440
 
 
 def _screenshot(page: Page, name: str) -> Path:
-    """A full-page screenshot. Streamlit scrolls inside its main container, not the
-    document, so the viewport is stretched to the content's height for the shot."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    # every data grid drawn (its accessible mirror table exists) and no element still loading
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=stDataFrame]')]"
-        ".every(g => g.querySelector('table[role=grid] td'))"
-        " && !document.querySelector('[data-testid=stSkeleton]')",
-        timeout=TIMEOUT,
-    )
-    height = page.evaluate(
-        "() => Math.max(...['stMain', 'stSidebarContent'].map("
-        "id => document.querySelector(`[data-testid=${id}]`)?.scrollHeight || 0))"
-    )
-    page.set_viewport_size({"width": WIDTH, "height": max(900, int(height) + 40)})
-    page.wait_for_timeout(800)  # let the data grids and charts re-layout
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size({"width": WIDTH, "height": 900})
-    return path
+    return full_page_screenshot(page, name, TIMEOUT)
 
 
 def _table_with_cell(page: Page, text: str) -> Locator:

@@ -18,6 +18,7 @@ from cxmetrics import journeys_report as jr
 from cxmetrics import snapshot
 from cxmetrics.compare import last_closed_period
 from cxmetrics.filters import FilterSpec
+from tests.e2e.screens import full_page_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -27,25 +28,7 @@ WIDTH = 1440
 
 
 def _screenshot(page: Page, name: str) -> Path:
-    """A full-page screenshot (the viewport stretched to the content: Streamlit scrolls inside)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=stDataFrame]')]"
-        ".filter(g => g.offsetParent !== null)"  # a grid in a hidden tab is not drawn
-        ".every(g => g.querySelector('table[role=grid] td'))"
-        " && !document.querySelector('[data-testid=stSkeleton]')",
-        timeout=TIMEOUT,
-    )
-    height = page.evaluate(
-        "() => Math.max(...['stMain', 'stSidebarContent'].map("
-        "id => document.querySelector(`[data-testid=${id}]`)?.scrollHeight || 0))"
-    )
-    page.set_viewport_size({"width": WIDTH, "height": max(900, int(height) + 40)})
-    page.wait_for_timeout(1000)  # let the data grids and charts re-layout
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size({"width": WIDTH, "height": 900})
-    return path
+    return full_page_screenshot(page, name, TIMEOUT)
 
 
 def _funnel_stages(page: Page) -> list[str]:

@@ -21,6 +21,7 @@ from cxmetrics.compare import Period, compare_periods
 from cxmetrics.filters import FilterSpec
 from cxmetrics.i18n import fmt_number
 from cxmetrics.metrics import KPI_ORDER
+from tests.e2e.screens import full_page_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -31,24 +32,7 @@ LAST = Period(date(2026, 2, 16), date(2026, 3, 1))
 
 
 def _screenshot(page: Page, name: str) -> Path:
-    """Full page: Streamlit scrolls inside its main container, so the viewport is stretched."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=stDataFrame]')]"
-        ".every(g => g.querySelector('table[role=grid] td'))"
-        " && !document.querySelector('[data-testid=stSkeleton]')",
-        timeout=TIMEOUT,
-    )
-    height = page.evaluate(
-        "() => Math.max(...['stMain', 'stSidebarContent'].map("
-        "id => document.querySelector(`[data-testid=${id}]`)?.scrollHeight || 0))"
-    )
-    page.set_viewport_size({"width": WIDTH, "height": max(900, int(height) + 40)})
-    page.wait_for_timeout(1000)  # let the grids and charts re-layout
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size({"width": WIDTH, "height": 900})
-    return path
+    return full_page_screenshot(page, name, TIMEOUT)
 
 
 def _tile_values(page: Page) -> dict[str, str]:
