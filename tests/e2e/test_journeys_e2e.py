@@ -22,7 +22,6 @@ from tests.e2e.screens import full_page_screenshot
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 TIMEOUT = 30_000
 WIDTH = 1440
 

@@ -25,7 +25,6 @@ from tests.e2e.screens import full_page_screenshot
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 TIMEOUT = 30_000
 WIDTH = 1440
 LAST = Period(date(2026, 2, 16), date(2026, 3, 1))
