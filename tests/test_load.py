@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -112,7 +113,9 @@ def test_sessions_during_an_ingest(tmp_path: Path) -> None:
              str(big.events_path), str(db)],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
         )
-        times, errors = asyncio.run(_drive(base, SECONDS))
+        # Its own thread: pytest-playwright's sync fixtures may keep an event loop running here.
+        with ThreadPoolExecutor(1) as pool:
+            times, errors = pool.submit(asyncio.run, _drive(base, SECONDS)).result()
         loaded = ingest.communicate(timeout=600)[0]
         assert ingest.returncode == 0
     finally:
