@@ -23,8 +23,8 @@ from cxmetrics.filters import FilterSpec
 from cxmetrics.i18n import fmt_int, fmt_number
 from cxmetrics.metrics import KPIS, kpi_stats
 from cxmetrics.settings import get_settings
+from tests.apptest import open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/2_Channels_cohorts.py"
 PSEUDONYM = re.compile(r"^p_[0-9a-f]{16}$")
 
@@ -40,15 +40,7 @@ def empty(app_db_env, empty_db: Path) -> Path:
 
 
 def _run(lang: str | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    if lang is not None:
-        at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, timeout=60, lang=lang, **params)
 
 
 def _spec(at: AppTest) -> FilterSpec:

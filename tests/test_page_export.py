@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cxmetrics.export import preview
 from cxmetrics.filters import FilterSpec
 from cxmetrics.snapshot import open_snapshot
+from tests.apptest import open_page
 
 PAGE = "pages/7_Cohort_export.py"
 
 
 def run_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=90)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()  # the first run reads the URL (filters, language)
-    at.switch_page(PAGE)
-    return at.run()
+    return open_page(PAGE, check=False, **(query or {}))
 
 
 def test_export_page_counts_and_download(demo_db, app_db_env) -> None:

@@ -17,10 +17,10 @@ from cxmetrics import metrics, snapshot
 from cxmetrics.compare import last_closed_period
 from cxmetrics.filters import FilterSpec
 from cxmetrics.i18n import fmt_pct
+from tests.apptest import open_page
 
 pytest.importorskip("cxmetrics.synth")
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/3_Journeys_handoffs.py"
 HEADERS_EN = [
     "Journey completion",
@@ -39,15 +39,7 @@ HEADERS_ES = [
 
 
 def _run(lang: str | None = None, period: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if lang is not None:
-        at.query_params["lang"] = lang
-    if period is not None:
-        at.query_params["period"] = period
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, timeout=60, lang=lang, period=period)
 
 
 def _frame(at: AppTest, *headers: str):

@@ -21,8 +21,8 @@ from cxmetrics import okr, snapshot
 from cxmetrics.compare import closed_periods
 from cxmetrics.i18n import fmt_int
 from cxmetrics.overview_report import format_value
+from tests.apptest import open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/5_OKRs.py"
 
 TEST_OKRS = """\
@@ -95,13 +95,7 @@ def empty(app_db_env, empty_db: Path, okr_file: Path) -> Path:
 
 
 def _run(lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    if lang is not None:
-        at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, lang=lang)
 
 
 def _kr_table(at: AppTest, title_header: str = "Key result") -> pd.DataFrame:

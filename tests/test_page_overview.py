@@ -20,8 +20,8 @@ from cxmetrics.filters import FilterSpec
 from cxmetrics.i18n import fmt_int, fmt_number
 from cxmetrics.metrics import KPI_ORDER, KPIS, kpi_stats
 from cxmetrics.settings import get_settings
+from tests.apptest import open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 OVERVIEW = "pages/1_Overview.py"
 TILE_LABELS_EN = [
     "NPS (points)",
@@ -34,12 +34,7 @@ TILE_LABELS_EN = [
 
 
 def _run(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(None, timeout=60, **query)
 
 
 def _value(kpi: str, value: float | None, lang: str = "en") -> str:

@@ -20,8 +20,8 @@ from cxmetrics import app_state, okr, review, snapshot
 from cxmetrics import committee_ui as cu
 from cxmetrics.compare import last_closed_period
 from cxmetrics.metrics import KPIS
+from tests.apptest import open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/6_Committee_review.py"
 LAST_CLOSED = "2026-02-16"  # demo data to 2026-03-01: periods anchored on 2026-01-05, 14 days
 TEST_OKRS = """\
@@ -88,15 +88,7 @@ def empty(app_db_env, empty_db: Path, okr_file: Path) -> Path:
 
 
 def _run(lang: str | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    if lang is not None:
-        at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, lang=lang, **params)
 
 
 def _changes_table(at: AppTest) -> pd.DataFrame:

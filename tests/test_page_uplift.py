@@ -18,20 +18,14 @@ from cxmetrics.filters import FilterSpec
 from cxmetrics.i18n import fmt_int, fmt_number, fmt_pct
 from cxmetrics.metrics import KPI_ORDER, KPIS
 from cxmetrics.uplift import OBSERVATIONAL_NOTE, uplift
+from tests.apptest import open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 UPLIFT = "pages/4_Identity_uplift.py"
 LAST = FilterSpec(date_from=date(2026, 2, 16), date_to=date(2026, 3, 1))  # the default period
 
 
 def _run(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(UPLIFT).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(UPLIFT, timeout=60, **query)
 
 
 def _table(at: AppTest, *headers: str):
