@@ -95,7 +95,9 @@ def step_funnel(source: Source, spec: FilterSpec, journey_type: str) -> pd.DataF
     srel, sparams = _sliced(source, "rec_journey_step", spec)
     steps = _frame(
         source,
-        f"""SELECT step AS stage, count(DISTINCT journey_id) AS journeys,
+        # one row per (journey, step) by construction (model/insights.py), so count(*)
+        # counts distinct journeys — half the time of count(DISTINCT journey_id)
+        f"""SELECT step AS stage, count(*) AS journeys,
                median(seconds_from_start)::DOUBLE AS median_seconds
             FROM {srel} GROUP BY step ORDER BY median_seconds, journeys DESC, stage""",
         sparams,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from cxmetrics import journeys_report as jr
@@ -22,32 +21,35 @@ KPI_COLUMNS = {"ci_low": "col.ci_low", "ci_high": "col.ci_high"}
 NUMBER_WIDTHS = {"value": 115, "ci_low": 85, "ci_high": 85, "n": 95}
 
 
-def layout(
-    fig: go.Figure, title: str, units: str, height: int, legend: bool = False, **kwargs
-) -> go.Figure:
-    """Title over a subtitle with the units, language separators, a legend under them if any."""
-    fig.update_layout(
-        title={"text": title, "font": {"size": 16}, "subtitle": {"text": units}},
-        height=height,
-        margin={"l": 10, "r": 30, "t": 115 if legend else 80, "b": 40},
-        separators=ui.plotly_separators(lang),
-        showlegend=legend,
-        legend={
-            "orientation": "h",
-            "yanchor": "bottom",
-            "y": 1.02,
-            "xanchor": "left",
-            "x": 0,
-            "traceorder": "normal",
+def chart(
+    traces: list[dict], title: str, units: str, height: int, legend: bool = False, **layout
+):
+    """A figure (built without Plotly's validation: ``ui.figure``) with a title over a
+    subtitle with the units, language separators, and a legend under them if any."""
+    return ui.figure(
+        traces,
+        {
+            "title": {"text": title, "font": {"size": 16}, "subtitle": {"text": units}},
+            "height": height,
+            "margin": {"l": 10, "r": 30, "t": 115 if legend else 80, "b": 40},
+            "separators": ui.plotly_separators(lang),
+            "showlegend": legend,
+            "legend": {
+                "orientation": "h",
+                "yanchor": "bottom",
+                "y": 1.02,
+                "xanchor": "left",
+                "x": 0,
+                "traceorder": "normal",
+            },
+            **layout,
         },
-        **kwargs,
     )
-    return fig
 
 
 def count_axis(max_count: int, title: str) -> dict:
     """An axis of counts: whole-number ticks (never 0.5 episodes) when counts are small."""
-    return {"title": title, "rangemode": "tozero", "tickformat": ",d"} | (
+    return {"title": {"text": title}, "rangemode": "tozero", "tickformat": ",d"} | (
         {"dtick": 1} if max_count <= 8 else {}
     )
 
@@ -56,44 +58,43 @@ def ci_text(row: pd.Series) -> str:
     return f"{fmt_number(row['ci_low'], lang)}–{fmt_number(row['ci_high'], lang)}"
 
 
-def rate_bars(
-    df: pd.DataFrame, dim: str, title: str, units: str, axis: str, color: str
-) -> go.Figure:
+def whiskers(df: pd.DataFrame) -> dict:
+    """Asymmetric 95 % interval whiskers around each row's value."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": (df["ci_high"] - df["value"]).tolist(),
+        "arrayminus": (df["value"] - df["ci_low"]).tolist(),
+        "color": "#444",
+        "thickness": 1.2,
+    }
+
+
+def rate_bars(df: pd.DataFrame, dim: str, title: str, units: str, axis: str, color: str):
     """Horizontal bars of a rate (%) per category with 95 % whiskers, best at the top."""
     ordered = df.iloc[::-1]  # plotly draws horizontal bars bottom-up
-    fig = go.Figure(
-        go.Bar(
-            x=ordered["value"],
-            # n on the category label: the value inside the bar stays short enough to fit
-            y=[
-                f"{c} (n={fmt_int(n, lang)})"
-                for c, n in zip(ordered[dim], ordered["n"], strict=True)
-            ],
-            orientation="h",
-            marker_color=color,
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": ordered["ci_high"] - ordered["value"],
-                "arrayminus": ordered["value"] - ordered["ci_low"],
-                "color": "#444",
-                "thickness": 1.2,
-            },
-            text=[fmt_number(v, lang) for v in ordered["value"]],
-            textposition="inside",
-            insidetextanchor="start",
-            textfont={"color": "white"},
-            customdata=[[ci_text(r), fmt_int(r["n"], lang)] for _, r in ordered.iterrows()],
-            hovertemplate=f"%{{y}}: %{{x:.1f}} %<br>{t('jr.hover.ci', lang)} %{{customdata[0]}}<br>"
-            "n = %{customdata[1]}<extra></extra>",
-        )
-    )
-    return layout(
-        fig,
+    bar = {
+        "type": "bar",
+        "x": ordered["value"].tolist(),
+        # n on the category label: the value inside the bar stays short enough to fit
+        "y": [f"{c} (n={fmt_int(n, lang)})" for c, n in zip(ordered[dim], ordered["n"], strict=True)],
+        "orientation": "h",
+        "marker": {"color": color},
+        "error_x": whiskers(ordered),
+        "text": [fmt_number(v, lang) for v in ordered["value"]],
+        "textposition": "inside",
+        "insidetextanchor": "start",
+        "textfont": {"color": "white"},
+        "customdata": [[ci_text(r), fmt_int(r["n"], lang)] for _, r in ordered.iterrows()],
+        "hovertemplate": f"%{{y}}: %{{x:.1f}} %<br>{t('jr.hover.ci', lang)} %{{customdata[0]}}<br>"
+        "n = %{customdata[1]}<extra></extra>",
+    }
+    return chart(
+        [bar],
         title,
         units,
         max(260, 130 + 34 * len(df)),
-        xaxis={"title": axis, "range": [0, 100]},
+        xaxis={"title": {"text": axis}, "range": [0, 100]},
         yaxis={"automargin": True},
     )
 
@@ -105,35 +106,31 @@ completion = ui.cached(jr.journey_completion, source, spec)
 if completion.empty:
     st.info(t("jr.empty", lang))
 else:
-    fig = go.Figure()
+    bars = []
     for i, channel in enumerate(sorted(completion["channel"].unique())):
         part = completion[completion["channel"] == channel]
-        fig.add_bar(
-            name=channel,
-            x=part["journey_type"],
-            y=part["value"],
-            marker_color=ui.PALETTE[i % len(ui.PALETTE)],
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": part["ci_high"] - part["value"],
-                "arrayminus": part["value"] - part["ci_low"],
-                "color": "#444",
-                "thickness": 1.2,
-            },
-            customdata=[[ci_text(r), fmt_int(r["n"], lang)] for _, r in part.iterrows()],
-            hovertemplate=f"%{{x}} · {channel}: %{{y:.1f}} %<br>{t('jr.hover.ci', lang)} "
-            "%{customdata[0]}<br>n = %{customdata[1]}<extra></extra>",
+        bars.append(
+            {
+                "type": "bar",
+                "name": channel,
+                "x": part["journey_type"].tolist(),
+                "y": part["value"].tolist(),
+                "marker": {"color": ui.PALETTE[i % len(ui.PALETTE)]},
+                "error_y": whiskers(part),
+                "customdata": [[ci_text(r), fmt_int(r["n"], lang)] for _, r in part.iterrows()],
+                "hovertemplate": f"%{{x}} · {channel}: %{{y:.1f}} %<br>{t('jr.hover.ci', lang)} "
+                "%{customdata[0]}<br>n = %{customdata[1]}<extra></extra>",
+            }
         )
     types = sorted(completion["journey_type"].unique())
-    layout(
-        fig,
+    fig = chart(
+        bars,
         t("jr.completion.chart_title", lang),
         t("jr.completion.chart_units", lang),
         430,
         legend=True,
         barmode="group",
-        yaxis={"title": t("jr.completion.axis", lang), "range": [0, 100]},
+        yaxis={"title": {"text": t("jr.completion.axis", lang)}, "range": [0, 100]},
         xaxis={"categoryorder": "array", "categoryarray": types},
     )
     # chart and table one above the other: side by side the table's columns get cut
@@ -169,23 +166,22 @@ else:
         for s, g in zip(funnel["stage"], funnel["is_goal"], strict=True)
     ]
     started = int(funnel["journeys_started"].iloc[0])
-    fig = go.Figure(
-        go.Funnel(
-            y=labels,
-            x=funnel["journeys"],
-            text=[
-                f"{fmt_int(n, lang)} · {fmt_pct(s, lang)}"
-                for n, s in zip(funnel["journeys"], funnel["share"], strict=True)
-            ],
-            textinfo="text",
-            textposition="inside",
-            marker={"color": [ui.PALETTE[2] if g else ui.PALETTE[0] for g in funnel["is_goal"]]},
-            connector={"fillcolor": "#dfe6ee"},
-            hovertemplate="%{y}: %{text}<extra></extra>",
-        )
-    )
-    layout(
-        fig,
+    stages = {
+        "type": "funnel",
+        "y": labels,
+        "x": funnel["journeys"].tolist(),
+        "text": [
+            f"{fmt_int(n, lang)} · {fmt_pct(s, lang)}"
+            for n, s in zip(funnel["journeys"], funnel["share"], strict=True)
+        ],
+        "textinfo": "text",
+        "textposition": "inside",
+        "marker": {"color": [ui.PALETTE[2] if g else ui.PALETTE[0] for g in funnel["is_goal"]]},
+        "connector": {"fillcolor": "#dfe6ee"},
+        "hovertemplate": "%{y}: %{text}<extra></extra>",
+    }
+    fig = chart(
+        [stages],
         t("jr.steps.chart_title", lang, type=journey_type),
         t("jr.steps.chart_units", lang, n=fmt_int(started, lang)),
         max(320, 130 + 48 * len(funnel)),
@@ -289,21 +285,23 @@ else:
                 df = ui.cached(jr.handoff_funnel, source, spec, dim)
                 df = df.assign(contained=df["contacts"] - df["handed_off"])
                 ordered = df.iloc[::-1]
-                fig = go.Figure()
-                for seg, color in segments:
-                    fig.add_bar(
-                        name=t(f"jr.seg.{seg}", lang),
-                        x=ordered[seg],
-                        y=ordered[dim],
-                        orientation="h",
-                        marker_color=color,
-                        text=[fmt_int(v, lang) if v else "" for v in ordered[seg]],
-                        textposition="inside",
-                        insidetextanchor="middle",
-                        hovertemplate=f"%{{y}} · {t(f'jr.seg.{seg}', lang)}: %{{x}}<extra></extra>",
-                    )
-                layout(
-                    fig,
+                bars = [
+                    {
+                        "type": "bar",
+                        "name": t(f"jr.seg.{seg}", lang),
+                        "x": ordered[seg].tolist(),
+                        "y": ordered[dim].tolist(),
+                        "orientation": "h",
+                        "marker": {"color": color},
+                        "text": [fmt_int(v, lang) if v else "" for v in ordered[seg]],
+                        "textposition": "inside",
+                        "insidetextanchor": "middle",
+                        "hovertemplate": f"%{{y}} · {t(f'jr.seg.{seg}', lang)}: %{{x}}<extra></extra>",
+                    }
+                    for seg, color in segments
+                ]
+                fig = chart(
+                    bars,
                     t("jr.handoff.chart_title", lang, dim=t(f"dim.{dim}", lang).lower()),
                     t("jr.handoff.chart_units", lang),
                     max(280, 150 + 34 * len(df)),
@@ -401,24 +399,23 @@ if paths.empty:
     st.info(t("jr.paths.none", lang))
 else:
     top = paths.head(jr.TOP_PATHS).iloc[::-1]
-    fig = go.Figure(
-        go.Bar(
-            x=top["episodes"],
-            y=top["path"],
-            orientation="h",
-            marker_color=ui.PALETTE[0],
-            text=[
-                f"{fmt_int(n, lang)} · {fmt_pct(s, lang)}"
-                for n, s in zip(top["episodes"], top["share_of_episodes"], strict=True)
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=[fmt_number(h, lang) for h in top["median_hours_to_repeat"]],
-            hovertemplate=f"%{{y}}: %{{text}}<br>{t('jr.col.median_hours', lang)}: %{{customdata}}<extra></extra>",
-        )
-    )
-    layout(
-        fig,
+    bar = {
+        "type": "bar",
+        "x": top["episodes"].tolist(),
+        "y": top["path"].tolist(),
+        "orientation": "h",
+        "marker": {"color": ui.PALETTE[0]},
+        "text": [
+            f"{fmt_int(n, lang)} · {fmt_pct(s, lang)}"
+            for n, s in zip(top["episodes"], top["share_of_episodes"], strict=True)
+        ],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "customdata": [fmt_number(h, lang) for h in top["median_hours_to_repeat"]],
+        "hovertemplate": f"%{{y}}: %{{text}}<br>{t('jr.col.median_hours', lang)}: %{{customdata}}<extra></extra>",
+    }
+    fig = chart(
+        [bar],
         t("jr.paths.chart_title", lang, k=min(jr.TOP_PATHS, len(paths))),
         t("jr.paths.chart_units", lang),
         max(300, 130 + 32 * len(top)),

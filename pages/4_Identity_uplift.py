@@ -3,9 +3,7 @@
 import math
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from cxmetrics import overview_report as ov
 from cxmetrics import ui, ui_filters
@@ -41,17 +39,23 @@ def with_ci(kpi: str, value: float | None, low: float | None, high: float | None
     return f"{text} ({fmt_number(low, lang, dec)} – {fmt_number(high, lang, dec)})"
 
 
-def forest_figure(rows: pd.DataFrame, group_col: str | None, group_label, title: str) -> go.Figure:
+def forest_figure(rows: pd.DataFrame, group_col: str | None, group_label, title: str):
     """One panel per KPI (its own unit), a zero line, raw and adjusted difference with 95% CI."""
     panels = list(dict.fromkeys(rows["kpi"]))
     groups = list(dict.fromkeys(rows[group_col])) if group_col else [None]
-    fig = make_subplots(
-        rows=len(panels),
-        cols=1,
-        subplot_titles=[kpi_title(k) for k in panels],
-        vertical_spacing=min(0.5 / len(panels), 0.12),
-    )
-    for i, kpi in enumerate(panels, start=1):
+    domains = ui.stacked_axes(len(panels), min(0.5 / len(panels), 0.12))
+    data: list[dict] = []
+    layout: dict = {
+        "title": {"text": title},
+        "height": 90 + len(panels) * (70 + 45 * len(groups)),
+        "margin": {"l": 10, "r": 20, "t": 80, "b": 30},
+        "separators": SEPARATORS,
+        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        "annotations": [],
+        "shapes": [],
+    }
+    for i, (kpi, (bottom, top)) in enumerate(zip(panels, domains, strict=True), start=1):
+        axis = "" if i == 1 else str(i)
         part = rows[rows["kpi"] == kpi]
         for est, symbol, color, offset in ESTIMATES:
             sub = part[part["estimate"] == est]
@@ -61,16 +65,19 @@ def forest_figure(rows: pd.DataFrame, group_col: str | None, group_label, title:
                 else [offset] * len(sub)
             )
             diff = sub["diff"].astype(float)
-            fig.add_trace(
-                go.Scatter(
-                    x=diff,
-                    y=ys,
-                    mode="markers",
-                    name=t(f"up.estimate.{est}", lang),
-                    legendgroup=est,
-                    showlegend=(i == 1),
-                    marker={"symbol": symbol, "size": 11, "color": color},
-                    error_x={
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": diff.tolist(),
+                    "y": ys,
+                    "xaxis": f"x{axis}",
+                    "yaxis": f"y{axis}",
+                    "mode": "markers",
+                    "name": t(f"up.estimate.{est}", lang),
+                    "legendgroup": est,
+                    "showlegend": i == 1,
+                    "marker": {"symbol": symbol, "size": 11, "color": color},
+                    "error_x": {
                         "type": "data",
                         "symmetric": False,
                         "color": color,
@@ -78,45 +85,68 @@ def forest_figure(rows: pd.DataFrame, group_col: str | None, group_label, title:
                         "array": (sub["ci_high"].astype(float) - diff).tolist(),
                         "arrayminus": (diff - sub["ci_low"].astype(float)).tolist(),
                     },
-                    customdata=list(zip(sub["ci_low"], sub["ci_high"], strict=True)),
-                    hovertemplate="%{x:.2f} (%{customdata[0]:.2f} – %{customdata[1]:.2f})<extra>"
+                    "customdata": [
+                        [lo, hi] for lo, hi in zip(sub["ci_low"], sub["ci_high"], strict=True)
+                    ],
+                    "hovertemplate": "%{x:.2f} (%{customdata[0]:.2f} – %{customdata[1]:.2f})<extra>"
                     + t(f"up.estimate.{est}", lang)
                     + "</extra>",
-                ),
-                row=i,
-                col=1,
-            )
-        fig.add_vline(x=0, line_dash="dash", line_color="#555555", row=i, col=1)
-        if part["diff"].isna().all():
-            axis = "" if i == 1 else str(i)
-            fig.add_annotation(
-                text=t("up.no_difference", lang),
-                showarrow=False,
-                x=0.5,
-                y=0.5,
-                xref=f"x{axis} domain",
-                yref=f"y{axis} domain",
-                font={"color": "#555555"},
+                }
             )
         ends = pd.concat([part["ci_low"], part["ci_high"], part["diff"]]).astype(float).dropna()
         low, high = min(ends.min(), 0.0), max(ends.max(), 0.0)  # NaN-safe when all are missing
         pad = 0.06 * (high - low) or 1.0
-        fig.update_xaxes(range=[low - pad, high + pad], zeroline=False, row=i, col=1)
-        fig.update_yaxes(
-            tickvals=list(range(len(groups))),
-            ticktext=[group_label(g) for g in groups],
-            range=[-0.6, len(groups) - 0.4],
-            row=i,
-            col=1,
+        layout[f"xaxis{axis}"] = {
+            "anchor": f"y{axis}",
+            "domain": [0.0, 1.0],
+            "range": [low - pad, high + pad],
+            "zeroline": False,
+        }
+        layout[f"yaxis{axis}"] = {
+            "anchor": f"x{axis}",
+            "domain": [bottom, top],
+            "tickvals": list(range(len(groups))),
+            "ticktext": [group_label(g) for g in groups],
+            "range": [-0.6, len(groups) - 0.4],
+        }
+        layout["annotations"].append(  # the panel's title, as make_subplots places it
+            {
+                "text": kpi_title(kpi),
+                "x": 0.5,
+                "y": top,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 16},
+            }
         )
-    fig.update_layout(
-        title=title,
-        height=90 + len(panels) * (70 + 45 * len(groups)),
-        margin={"l": 10, "r": 20, "t": 80, "b": 30},
-        separators=SEPARATORS,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
-    )
-    return fig
+        layout["shapes"].append(  # the zero line: no difference
+            {
+                "type": "line",
+                "x0": 0,
+                "x1": 0,
+                "xref": f"x{axis}",
+                "y0": 0,
+                "y1": 1,
+                "yref": f"y{axis} domain",
+                "line": {"dash": "dash", "color": "#555555"},
+            }
+        )
+        if part["diff"].isna().all():
+            layout["annotations"].append(
+                {
+                    "text": t("up.no_difference", lang),
+                    "showarrow": False,
+                    "x": 0.5,
+                    "y": 0.5,
+                    "xref": f"x{axis} domain",
+                    "yref": f"y{axis} domain",
+                    "font": {"color": "#555555"},
+                }
+            )
+    return ui.figure(data, layout)
 
 
 # ---------------------------------------------------------------- every KPI
@@ -244,40 +274,44 @@ for col, kind in zip(tiles, kinds, strict=True):
             total=fmt_int(totals[kind], lang),
         )
     )
-fig = go.Figure()
+bars = []
 for state, color in (("anonymous", ui.PALETTE[1]), ("recognized", ui.PALETTE[0])):
     part = before[before["identity_state"] == state].set_index("kind").loc[kinds[::-1]]  # bottom-up
-    fig.add_trace(
-        go.Bar(
-            y=[t(f"up.kind.{k}", lang) for k in part.index],
-            x=part["negatives"],
-            orientation="h",
-            name=t(f"up.state.{state}", lang),
-            marker_color=color,
-            text=[
+    bars.append(
+        {
+            "type": "bar",
+            "y": [t(f"up.kind.{k}", lang) for k in part.index],
+            "x": part["negatives"].tolist(),
+            "orientation": "h",
+            "name": t(f"up.state.{state}", lang),
+            "marker": {"color": color},
+            "text": [
                 f"{fmt_int(n, lang)} ({fmt_pct(s, lang)})"
                 for n, s in zip(part["negatives"], part["share"], strict=True)
             ],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x}<extra>" + t(f"up.state.{state}", lang) + "</extra>",
-        )
+            "textposition": "outside",
+            "cliponaxis": False,
+            "hovertemplate": "%{y}: %{x}<extra>" + t(f"up.state.{state}", lang) + "</extra>",
+        }
     )
-fig.update_layout(
-    title=t("up.before.chart_title", lang),
-    barmode="group",
-    height=360,
-    xaxis_title=t("up.axis.count", lang),
-    yaxis={"automargin": True},
-    separators=SEPARATORS,
-    margin={"l": 10, "r": 80, "t": 60, "b": 40},
-    legend={
-        "orientation": "h",
-        "y": 1.02,
-        "yanchor": "bottom",
-        "x": 1,
-        "xanchor": "right",
-        "traceorder": "normal",
+fig = ui.figure(
+    bars,
+    {
+        "title": {"text": t("up.before.chart_title", lang)},
+        "barmode": "group",
+        "height": 360,
+        "xaxis": {"title": {"text": t("up.axis.count", lang)}},
+        "yaxis": {"automargin": True},
+        "separators": SEPARATORS,
+        "margin": {"l": 10, "r": 80, "t": 60, "b": 40},
+        "legend": {
+            "orientation": "h",
+            "y": 1.02,
+            "yanchor": "bottom",
+            "x": 1,
+            "xanchor": "right",
+            "traceorder": "normal",
+        },
     },
 )
 st.plotly_chart(fig, config={"displayModeBar": False}, key="before_login_chart")
@@ -326,29 +360,32 @@ with c1:
     ui.download_csv(pd.DataFrame([churn]), "churn_research.csv", "dl_churn_summary", lang)
 lead = ui.cached(up.research_lead_distribution, source, spec)
 with c3:
-    fig = go.Figure(
-        go.Bar(
-            x=lead["bin"],
-            y=lead["customers"],
-            marker_color=ui.PALETTE[2],
-            text=[fmt_int(v, lang) for v in lead["customers"]],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x}: %{y}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        title=t("up.lead.chart_title", lang),
-        height=320,
-        separators=SEPARATORS,
-        xaxis={"title": t("up.col.bin", lang), "type": "category"},
-        yaxis={
-            "title": t("up.col.customers", lang),
-            "rangemode": "tozero",
-            "tickformat": ",d",
-            "dtick": 1 if lead["customers"].max() <= 8 else None,
+    fig = ui.figure(
+        [
+            {
+                "type": "bar",
+                "x": lead["bin"].tolist(),
+                "y": lead["customers"].tolist(),
+                "marker": {"color": ui.PALETTE[2]},
+                "text": [fmt_int(v, lang) for v in lead["customers"]],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "hovertemplate": "%{x}: %{y}<extra></extra>",
+            }
+        ],
+        {
+            "title": {"text": t("up.lead.chart_title", lang)},
+            "height": 320,
+            "separators": SEPARATORS,
+            "xaxis": {"title": {"text": t("up.col.bin", lang)}, "type": "category"},
+            "yaxis": {
+                "title": {"text": t("up.col.customers", lang)},
+                "rangemode": "tozero",
+                "tickformat": ",d",
+            }
+            | ({"dtick": 1} if lead["customers"].max() <= 8 else {}),
+            "margin": {"l": 10, "r": 10, "t": 60, "b": 40},
         },
-        margin={"l": 10, "r": 10, "t": 60, "b": 40},
     )
     st.plotly_chart(fig, config={"displayModeBar": False}, key="lead_chart")
     st.caption(t("up.lead.caption", lang, n=fmt_int(churn["with_contact"], lang)))

@@ -26,6 +26,9 @@ from pathlib import Path
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Every Plotly figure the app builds is validated in tests (the app skips it for speed:
+# cxmetrics.ui.figure); the variable is inherited by app servers the tests start.
+os.environ["CXM_VALIDATE_FIGURES"] = "1"
 DEMO_END = date(2026, 3, 1)
 
 

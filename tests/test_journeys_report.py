@@ -265,3 +265,13 @@ def test_repeat_paths_follow_the_filter_and_as_of(source) -> None:
         ("chatbot → voice", 1, 0.5),
     ]
     assert jr.repeat_paths(source, FilterSpec(as_of="2026-01-01T00:00:00")).empty
+
+
+def test_journey_steps_are_unique_per_journey_on_demo_data(demo_db) -> None:
+    """step_funnel counts rows as distinct journeys: one row per (journey, step) must hold."""
+    source = open_snapshot(demo_db)
+    rows, distinct = source.con.execute(
+        "SELECT count(*), count(DISTINCT (journey_id, step)) FROM rec_journey_step"
+    ).fetchall()[0]
+    assert rows > 1000
+    assert rows == distinct
