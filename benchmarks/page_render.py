@@ -71,6 +71,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", type=Path, required=True)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--json", action="store_true", help="print only one JSON line (for benchmarks/run.py)")
     args = ap.parse_args()
     port = _free_port()
     env = {**os.environ, "CXM_DB_PATH": str(args.db)}
@@ -123,13 +124,14 @@ def main() -> None:
                                 "new_session_with_filter_median_s": round(statistics.median(changes), 2),
                                 "in_session_filter_change_median_s": round(statistics.median(in_session), 2),
                                 "in_session_filter_change_max_s": round(max(in_session), 2)}
-                print(url or "overview", results[url or "overview"], flush=True)
+                if not args.json:
+                    print(url or "overview", results[url or "overview"], flush=True)
             browser.close()
         results["app_peak_rss_mb"] = round(_rss_mb(app.pid))
     finally:
         app.terminate()
         app.wait(timeout=30)
-    print(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=None if args.json else 2))
 
 
 if __name__ == "__main__":
