@@ -40,7 +40,7 @@ test: $(STAMP) system-deps
 	$(BIN)/pytest -n 2 --dist loadgroup -m "not bench" --timeout 600
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py --customers 162000 --label 10M
+	$(BIN)/python benchmarks/run.py --sizes 1M,10M,30M
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
