@@ -7,12 +7,14 @@ views: they read the active filter kept here, call the library and draw.
 
 import streamlit as st
 
-from cxmetrics import ui, ui_filters
+from cxmetrics import ui, ui_auth, ui_filters
 from cxmetrics.i18n import t
 
 st.set_page_config(layout="wide", page_title="cxmetrics")
 
 lang = ui.init_language()
+# With a login configured, nothing but the login screen runs until a user with a role is in.
+user = ui_auth.require_login(lang)
 PAGES = [
     ("pages/1_Overview.py", "nav.overview", ":material/dashboard:", "overview"),
     ("pages/2_Channels_cohorts.py", "nav.channels", ":material/grid_view:", "channels"),
@@ -27,8 +29,13 @@ page = st.navigation(
     [
         st.Page(path, title=t(key, lang), icon=icon, url_path=url, default=(i == 0))
         for i, (path, key, icon, url) in enumerate(PAGES)
-    ]
+    ],
+    position="sidebar" if user is not None else "hidden",
 )
+if user is None:
+    with st.sidebar:
+        ui.language_switch(lang)
+    st.stop()
 ui.sidebar(lang)
 source = ui.get_source_or_none()
 if source is not None and page.url_path != "data-quality":
