@@ -29,6 +29,13 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-noto-color-emoji poppler-utils >/dev/null; \
 	fi
+	@# A Java runtime for the Spark engine's tests (pyspark runs Spark in a local JVM).
+	@if ! command -v java >/dev/null; then \
+	  echo "installing Debian packages: openjdk-17-jre-headless"; \
+	  apt-get update -qq && { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    openjdk-17-jre-headless >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    default-jre-headless >/dev/null; }; \
+	fi
 
 demo: $(STAMP)
 	$(BIN)/cxm demo
