@@ -104,3 +104,24 @@ def test_cli_refuses_a_stale_model(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     ingest([batch(tmp_path / "b1.csv", 5, 5)], db_path=db)  # data without a model build
     with pytest.raises(UserError, match="cxm build"):
         snapshot.open_database_source(db)
+
+
+def test_a_session_mid_query_on_the_old_version_is_not_cut_off(tmp_path: Path) -> None:
+    """A new version must not close the previous one under a session still using it
+    (the 20-session load test caught "Connection already closed" here)."""
+    import threading
+
+    db = tmp_path / "s.duckdb"
+    ingest_and_build([batch(tmp_path / "b0.csv", 0, 50)], None, db)
+    old = snapshot.open_snapshot(db)
+    ingest_and_build([batch(tmp_path / "b1.csv", 50, 50)], None, db)
+    new = snapshot.open_snapshot(db)  # another session sees the new version first
+    assert new.version != old.version
+    counts: list[int] = []
+    worker = threading.Thread(  # as a Streamlit session: its own thread, its own cursor
+        target=lambda: counts.append(old.con.execute("SELECT count(*) FROM rec_journey").fetchall()[0][0])
+    )
+    worker.start()
+    worker.join()
+    assert counts == [50]  # the old session finishes on its own version's files
+    assert new.con.execute("SELECT count(*) FROM rec_journey").fetchall()[0][0] == 100
