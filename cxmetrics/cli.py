@@ -38,6 +38,18 @@ def _slice_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", dest="date_to", metavar="DATE", help="last UTC date, inclusive")
 
 
+def _role_arg(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--role", choices=["executive", "committee", "analyst", "admin"], default=None,
+                   help=f"role to {what} as (default: the configured role, CXM_ROLE); for executive and "
+                        "committee, figures with fewer than k people are suppressed")
+
+
+def _role(args: argparse.Namespace) -> str:
+    from cxmetrics.settings import get_settings
+
+    return args.role or get_settings().role
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cxm", description="cxmetrics: CX KPIs for a telco, from unified event data.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -55,9 +67,24 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("files", nargs="*", type=Path)
     p.add_argument("--customers", type=Path)
+    p.add_argument("--full", action="store_true",
+                   help="rebuild the whole model (default: only what the new events can change)")
 
     p = sub.add_parser("build", help="rebuild the model and the serving snapshot")
     _common(p)
+    p.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                   help="duckdb: the database of --db (default); spark: Parquet from --input to --output")
+    p.add_argument("--input", metavar="PATH", help="spark: folder or URI with events.parquet (and customers, "
+                   "ingest_log, quarantine), as written by 'cxm export-input'")
+    p.add_argument("--output", metavar="PATH", help="spark: folder or URI for the serving snapshot "
+                   "(PATH/cxm.snapshots); serve it with CXM_DB_PATH=PATH/cxm.duckdb")
+    p.add_argument("--master", help="spark: master URL (default: spark-submit's, else local[2])")
+    p.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="spark: a Spark setting")
+
+    p = sub.add_parser("export-input", help="write the stored events and customers as Parquet "
+                       "(the input of 'cxm build --engine spark')")
+    _common(p)
+    p.add_argument("--out", type=Path, required=True, help="folder to write")
 
     p = sub.add_parser("demo", help="build the demo database if it does not exist yet")
     _common(p)
@@ -69,11 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", action="append", default=[])
     _slice_args(p)
     p.add_argument("--as-of", dest="as_of", metavar="TS", help="FCR eligibility cut-off (default: latest event)")
+    _role_arg(p, "read")
 
     p = sub.add_parser("okr", help="key results: current value, progress, expected pace, status")
     _common(p)
     p.add_argument("--okrs", type=Path, default=None, help="OKR file (default: data/okrs.yaml)")
     p.add_argument("--as-of", dest="as_of", metavar="DATE", help="end of this UTC day (default: latest event's day)")
+    _role_arg(p, "read")
 
     p = sub.add_parser("export", help="export the records of a filtered cohort (.csv, .parquet or .xlsx)")
     _common(p)
@@ -89,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="pack file: .html, .pdf or .xlsx")
     p.add_argument("--okrs", type=Path, default=None, help="OKR file (default: data/okrs.yaml, if present)")
     p.add_argument("--lang", choices=["en", "es"], default="en", help="language of the pack")
+    _role_arg(p, "build the pack")
 
     p = sub.add_parser("uplift", help="recognized vs anonymous for one KPI")
     _common(p)
@@ -189,13 +219,16 @@ def cmd_ingest(args: argparse.Namespace) -> None:
         raise UserError("nothing to ingest: name event files and/or --customers FILE")
     say, stop = _progress(True, pipeline_steps(len(args.files), bool(args.customers)))
     try:
-        res = ingest_and_build(args.files, args.customers, _db(args), say)
+        res = ingest_and_build(args.files, args.customers, _db(args), say, full=args.full)
     finally:
         stop()
     r = res.ingest
     if args.json:
         out = r.to_json()
         out["model_seconds"] = round(sum(res.model_seconds.values()), 3)
+        out["model_update"] = "incremental" if res.incremental else "full"
+        if not res.incremental:
+            out["full_reason"] = res.full_reason
         out["snapshot_version"] = res.version
         _print_json(out)
         return
@@ -211,11 +244,17 @@ def cmd_ingest(args: argparse.Namespace) -> None:
               f"{c.duplicates:,} + quarantined {c.quarantined:,}")
     if r.quarantined:
         print("see the quarantined rows and their reasons on the Data quality page")
+    how = "updated incrementally" if res.incremental else f"rebuilt in full ({res.full_reason})"
+    print(f"model {how} in {sum(res.model_seconds.values()):.1f} s, snapshot {res.version}")
 
 
 def cmd_build(args: argparse.Namespace) -> None:
     from cxmetrics.pipeline import rebuild
 
+    if args.engine == "spark":
+        return _build_spark(args)
+    if args.input or args.output or args.master or args.conf:
+        raise UserError("--input, --output, --master and --conf are options of --engine spark")
     say, stop = _progress(True, pipeline_steps(0, False) - 2)
     try:
         res = rebuild(_db(args), say)
@@ -223,6 +262,47 @@ def cmd_build(args: argparse.Namespace) -> None:
         stop()
     out = {"model_seconds": {k: round(v, 3) for k, v in res.model_seconds.items()}, "snapshot_version": res.version}
     _print_json(out) if args.json else print(f"model rebuilt, snapshot {res.version}")
+
+
+def _build_spark(args: argparse.Namespace) -> None:
+    from cxmetrics.engines import spark
+    from cxmetrics.model.build import STEPS
+
+    if not args.input or not args.output:
+        raise UserError("--engine spark needs --input PATH and --output PATH")
+    conf = {}
+    for pair in args.conf:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UserError(f"--conf takes KEY=VALUE, not '{pair}'")
+        conf[key.strip()] = value.strip()
+    say, stop = _progress(True, len(STEPS) + 3)
+    try:
+        res = spark.build(args.input, args.output, master=args.master, conf=conf, progress=say)
+    except UserError:
+        raise
+    except Exception as exc:  # a Spark/JVM failure: one line, the traceback with --debug
+        raise UserError(f"the Spark build failed: {spark.first_line(exc)}") from exc
+    finally:
+        stop()
+    if args.json:
+        _print_json({"engine": "spark", "snapshot_version": res.version, "snapshot_root": res.snapshot_root,
+                     "serve_db": res.serve_db, "rows": res.rows,
+                     "model_seconds": {k: round(v, 3) for k, v in res.model_seconds.items()},
+                     "read_seconds": round(res.read_seconds, 3), "publish_seconds": round(res.publish_seconds, 3)})
+    else:
+        print(f"model built on Spark, snapshot {res.version} in {res.snapshot_root}")
+        print(f"serve it with CXM_DB_PATH={res.serve_db} (the app and 'cxm kpis --db' read the snapshot)")
+
+
+def cmd_export_input(args: argparse.Namespace) -> None:
+    from cxmetrics.engines import export_input
+
+    rows = export_input(_db(args), args.out)
+    if args.json:
+        _print_json({"out": str(args.out), "rows": rows})
+    else:
+        print(f"wrote {', '.join(f'{t} ({n:,} rows)' for t, n in rows.items())} to {args.out}")
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -252,11 +332,12 @@ def cmd_kpis(args: argparse.Namespace) -> None:
     if spec.empty_range:
         sys.stderr.write(f"cxm kpis: --from {spec.date_from} is after --to {spec.date_to}: no record selected\n")
     source = open_database_source(_db(args))
-    rows = [{k: _clean(v) for k, v in r.items()} for r in kpi_table(source, kpis, by, spec)]
+    rows = [{k: _clean(v) for k, v in r.items()} for r in kpi_table(source, kpis, by, spec, role=_role(args))]
     if args.json:
         _print_json(rows)
     else:
-        _print_table(rows, [*by, "kpi", "value", "n", "ci_low", "ci_high"], f"KPIs · {spec.describe()}")
+        extra = ["suppressed"] if rows and "suppressed" in rows[0] else []
+        _print_table(rows, [*by, "kpi", "value", "n", "ci_low", "ci_high", *extra], f"KPIs · {spec.describe()}")
 
 
 def cmd_uplift(args: argparse.Namespace) -> None:
@@ -288,7 +369,7 @@ def cmd_okr(args: argparse.Namespace) -> None:
 
     okrs = load_okrs(args.okrs or get_settings().okr_path)
     as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
-    result = evaluate(open_database_source(_db(args)), okrs, as_of)
+    result = evaluate(open_database_source(_db(args)), okrs, as_of, role=_role(args))
     if args.json:
         _print_json(result)
         return
@@ -343,7 +424,7 @@ def cmd_review(args: argparse.Namespace) -> None:
             raise UserError("the database has no events yet: no review period to report")
     okr_path = args.okrs or get_settings().okr_path
     okrs = load_okrs(okr_path) if args.okrs or okr_path.exists() else None
-    data = review_data(source, period, okrs, None, app_state.default_path())
+    data = review_data(source, period, okrs, None, app_state.default_path(), role=_role(args))
     content = render_pack(data, fmt, args.lang)
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -362,6 +443,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "generate": cmd_generate,
     "ingest": cmd_ingest,
     "build": cmd_build,
+    "export-input": cmd_export_input,
     "demo": cmd_demo,
     "kpis": cmd_kpis,
     "uplift": cmd_uplift,

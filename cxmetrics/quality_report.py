@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from cxmetrics.metrics import Source
@@ -26,6 +27,7 @@ IDENTITY_FIGURES: tuple[str, ...] = (
     "identifiers",
     "components",
     "largest_component",
+    "dissolved_components",
 )
 
 
@@ -126,3 +128,34 @@ def _join_owners(owners: Any) -> str:
     if isinstance(owners, str):
         return owners
     return ", ".join(str(o) for o in owners)
+
+
+def identity_limits(source: Source) -> dict[str, int | None]:
+    """The identity guard's settings the stored model was built with (docs/metrics.md)."""
+    try:
+        df = _df(source, "SELECT max_component_size, stitch_max_passes FROM dq_identity")
+    except duckdb.Error:  # a snapshot published before the guard existed
+        return {"max_component_size": None, "stitch_max_passes": None}
+    if df.empty:
+        return {"max_component_size": None, "stitch_max_passes": None}
+    return {k: (None if pd.isna(v) else int(v)) for k, v in df.iloc[0].items()}
+
+
+def dissolved_components(source: Source) -> pd.DataFrame:
+    """Components the identity guard did not stitch, largest first (at most 1,000 stored),
+    with their most connected identifiers (``top_bridges``, most connected first) and
+    how many distinct identifiers each was seen with (``top_bridge_links``), as lists."""
+    columns = ["component", "reason", "identifiers", "customers", "events", "top_bridges", "top_bridge_links"]
+    try:
+        df = _df(source, "SELECT * FROM dq_dissolved_components ORDER BY identifiers DESC, component")
+    except duckdb.Error:  # a snapshot published before the table existed
+        return pd.DataFrame(columns=columns)
+    ranks = sorted(int(c.split("_")[1]) for c in df.columns if c.startswith("bridge_"))
+    # bridge_1, links_1, bridge_2 ...: the ranked identifiers (an empty one was withheld)
+    pairs = [
+        [(row[f"bridge_{r}"], int(row[f"links_{r}"])) for r in ranks if not pd.isna(row[f"bridge_{r}"])]
+        for _, row in df.iterrows()
+    ]
+    df["top_bridges"] = [[ident for ident, _ in p] for p in pairs]
+    df["top_bridge_links"] = [[links for _, links in p] for p in pairs]
+    return df[columns]

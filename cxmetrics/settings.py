@@ -31,10 +31,22 @@ class Settings(BaseSettings):
     okr_path: Path = Field(default=PROJECT_ROOT / "data" / "okrs.yaml")
     # Local demo (no login configured): the role of the single local user.
     role: Literal["executive", "committee", "analyst", "admin"] = "analyst"
+    # With an OIDC login ([auth] in .streamlit/secrets.toml): which email has which role.
+    users_path: Path = Field(default=PROJECT_ROOT / "config" / "users.yaml")
     # Suppress aggregate cells with fewer people than this for roles without record access.
     k_anonymity: int = Field(default=5, ge=1)
     # Key for pseudonymizing person ids in exports and drill-downs (set in secrets in production).
     pseudonym_key: str = Field(default="", repr=False)
+    # Identity stitching guard (docs/metrics.md, "Identity guard"): a component with more
+    # identifiers than this is not stitched (each identifier stands alone) and is reported;
+    # label propagation stops after this many passes, and components still unsettled then
+    # are treated the same way.
+    max_component_size: int = Field(default=200, ge=1)
+    stitch_max_passes: int = Field(default=100, ge=1)
+    # Incremental model update after an ingest (docs/architecture.md): fall back to a full
+    # rebuild when the new events, or the events whose identity changes, exceed this share
+    # of the stored events.
+    incremental_max_share: float = Field(default=0.1, ge=0, le=1)
     # Memory limit for DuckDB in the writer process.
     duckdb_memory_limit: str = "3GB"
     duckdb_threads: int = 2

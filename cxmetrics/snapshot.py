@@ -28,6 +28,7 @@ from cxmetrics.settings import get_settings
 
 SERVED_TABLES: tuple[str, ...] = (
     "cube",
+    "person_load",
     "rec_survey",
     "rec_fcr",
     "rec_journey",
@@ -38,11 +39,17 @@ SERVED_TABLES: tuple[str, ...] = (
     "dq_identity",
     "dq_freshness",
     "dq_shared_components",
+    "dq_dissolved_components",
     "ingest_log",
     "quarantine",
     "customers",
 )
+# Tables a version published by an older build may lack (the code using them falls back).
+OPTIONAL_TABLES = frozenset({"person_load", "dq_dissolved_components"})
 KEEP = 3
+# After an incremental model update (docs/architecture.md, "Incremental ingest") a
+# served table the update did not change is a hard link to the previous version's file
+# instead of a new export; every other table is exported whole.
 
 
 def snapshot_dir(db_path: Path) -> Path:
@@ -58,7 +65,7 @@ class Manifest:
     rows: dict[str, int]
 
 
-def publish(con: duckdb.DuckDBPyConnection, db_path: Path) -> Manifest:
+def publish(con: duckdb.DuckDBPyConnection, db_path: Path, changes: object | None = None) -> Manifest:
     """Export the model of ``con`` as a new snapshot version and make it current."""
     root = snapshot_dir(db_path)
     root.mkdir(parents=True, exist_ok=True)
@@ -66,10 +73,15 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path) -> Manifest:
     version = f"v{data_version:06d}-{time.time_ns()}"
     tmp = root / f".{version}.partial"
     tmp.mkdir()
+    previous = _previous_for_reuse(root, changes)
     rows = {}
     for table in SERVED_TABLES:
-        con.execute(f"COPY (SELECT * FROM {table}) TO '{tmp / (table + '.parquet')}' (FORMAT parquet, COMPRESSION zstd)")
+        target = tmp / (table + ".parquet")
         rows[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+        if previous is not None and _reusable(previous, table, rows[table], changes):
+            os.link(previous[0] / target.name, target)
+            continue
+        con.execute(f"COPY (SELECT * FROM {table}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
     manifest = Manifest(
         version=version,
         data_version=data_version,
@@ -84,6 +96,30 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path) -> Manifest:
     os.replace(pointer, root / "current.json")
     _collect_garbage(root, keep=version)
     return manifest
+
+
+def _previous_for_reuse(root: Path, changes: object | None) -> tuple[Path, Manifest] | None:
+    """The current version (folder, manifest) when this publish may reuse its files: the
+    model was updated incrementally from exactly the data version it shows."""
+    if changes is None or not getattr(changes, "incremental", False):
+        return None
+    current = current_version(root)
+    if current is None:
+        return None
+    try:
+        manifest = read_manifest(root, current)
+    except (OSError, ValueError, TypeError):
+        return None
+    return (root / current, manifest) if manifest.data_version == getattr(changes, "since", None) else None
+
+
+def _reusable(previous: tuple[Path, Manifest], table: str, rows: int, changes: object) -> bool:
+    """Whether ``table`` is the same as in the previous version: the update says so, or
+    (the quarantine only ever grows) it has as many rows. Only single files are linked."""
+    folder, manifest = previous
+    if not (folder / f"{table}.parquet").is_file() or manifest.rows.get(table) != rows:
+        return False
+    return table == "quarantine" or bool(changes.unchanged(table))  # type: ignore[attr-defined]
 
 
 def _collect_garbage(root: Path, keep: str) -> None:
@@ -126,11 +162,19 @@ def open_snapshot(db_path: Path | None = None) -> Source | None:
         con = duckdb.connect(":memory:", config={"threads": get_settings().duckdb_threads})
         con.execute("SET enable_progress_bar = false")
         for table in SERVED_TABLES:
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{root / version / (table + '.parquet')}')")
+            path = root / version / (table + ".parquet")
+            if table in OPTIONAL_TABLES and not path.exists():
+                continue  # a version published before the table existed: its readers fall back
+            # A folder of part files when the Spark engine wrote it (cxmetrics.engines.spark).
+            files = f"{path}/*.parquet" if path.is_dir() else str(path)
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{files}')")
         source = _make_source(con, manifest.max_ts, version)
         source.extra["manifest"] = manifest
+        # Forget older versions but do not close them: sessions may be mid-query on one
+        # (closing it failed their queries under load: tests/test_load.py). Its in-memory
+        # database is freed when the last session lets go of its Source.
         for stale in [k for k in _open if k.startswith(f"{root}/")]:
-            _open.pop(stale).con.close()
+            del _open[stale]
         _open[key] = source
         return source
 
@@ -173,7 +217,14 @@ def _make_source(con: duckdb.DuckDBPyConnection, max_ts: str, version: str) -> S
 
 
 def open_database_source(db_path: Path) -> Source:
-    """A Source over the writer's database itself, read-only (for the CLI)."""
+    """A Source over the writer's database itself, read-only (for the CLI).
+
+    Where there is no database but a published snapshot beside its path (the output of
+    ``cxm build --engine spark``), the snapshot."""
+    if not Path(db_path).exists():
+        published = open_snapshot(Path(db_path)) if current_version(snapshot_dir(Path(db_path))) else None
+        if published is not None:
+            return published
     con = db.connect(db_path, read_only=True)
     try:
         data_version = db.get_meta(con, "data_version")

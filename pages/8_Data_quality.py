@@ -253,3 +253,35 @@ else:
         column_widths={"owners": "large"},
     )
 ui.download_csv(shared, "shared_components.csv", "dl_shared_components", lang)
+
+st.subheader(t("dq.dissolved.header", lang))
+limits = ui.cached(dq.identity_limits, source)
+cap = fmt_int(limits["max_component_size"], lang)
+st.caption(t("dq.dissolved.caption", lang, cap=cap, passes=fmt_int(limits["stitch_max_passes"], lang)))
+dissolved = ui.cached(dq.dissolved_components, source)
+if dissolved.empty:
+    st.info(t("dq.dissolved.empty", lang, cap=cap))
+else:
+    shown_dissolved = dissolved.assign(
+        reason=[t(f"dq.dissolved.{r}", lang) for r in dissolved["reason"]],
+        top_bridges=[
+            ", ".join(f"{ident} ({fmt_int(n, lang)})" for ident, n in zip(idents, links, strict=True))
+            for idents, links in zip(dissolved["top_bridges"], dissolved["top_bridge_links"], strict=True)
+        ],
+    )
+    ui.show_table(
+        shown_dissolved,
+        lang,
+        columns={
+            "component": "col.component",
+            "reason": "col.reason",
+            "identifiers": "col.identifiers",
+            "customers": "col.n_owners",
+            "events": "col.events",
+            "top_bridges": "col.top_bridges",
+        },
+        formats={"identifiers": "int", "customers": "int", "events": "int"},
+        column_widths={"top_bridges": "large"},
+        key="dq_dissolved",
+    )
+ui.download_csv(dissolved, "dissolved_components.csv", "dl_dissolved_components", lang)

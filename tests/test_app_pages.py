@@ -137,8 +137,9 @@ def test_data_quality_sections_and_downloads(demo: Path) -> None:
         "Freshness per channel",
         "Identity-stitching health",
     ]
-    # one CSV download per table or chart: log, by reason, rows, freshness, identity, shared components
-    assert len(at.get("download_button")) == 6
+    # one CSV download per table or chart: log, by reason, rows, freshness, identity, shared and
+    # dissolved (over-linked) components
+    assert len(at.get("download_button")) == 7
     assert len(at.get("plotly_chart")) == 1
 
 

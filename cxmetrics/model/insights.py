@@ -23,7 +23,7 @@ HIGH_INTENT = ("contract_termination", "device_upgrade")
 def build_insights(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""CREATE OR REPLACE TABLE rec_contact AS
-        WITH c AS (SELECT contact_id, unnest(src) FROM contact_first),
+        WITH c AS (SELECT * FROM contact_first),
         h AS (SELECT contact_id, min(ts) AS first_handoff_ts FROM events
               WHERE event_type = 'handoff_requested' GROUP BY contact_id)
         SELECT c.event_id AS record_id, c.ts AS t, {source_dims('c')}, {cohort('c')}, c.person, c.contact_id,
@@ -44,7 +44,8 @@ def build_insights(con: duckdb.DuckDBPyConnection) -> None:
               AND (g.goal_ts IS NULL OR e.ts <= g.goal_ts)
             GROUP BY ALL)
         SELECT r.record_id AS journey_id, s.step,
-               date_diff('second', r.t, s.first_ts) AS seconds_from_start, r.completed, {JOURNEY_COLUMNS}
+               date_diff('second', date_trunc('second', r.t), date_trunc('second', s.first_ts))
+                 AS seconds_from_start, r.completed, {JOURNEY_COLUMNS}
         FROM steps s JOIN rec_journey r ON r.record_id = s.journey_id"""
     )
     research = " OR ".join(f"{c} = 'contract_termination'" for c in ("journey_type", "intent"))
@@ -54,7 +55,7 @@ def build_insights(con: duckdb.DuckDBPyConnection) -> None:
                        WHERE event_type = 'churn' GROUP BY ALL),
         research AS (
             SELECT ch.person, min(j.t) AS first_research_ts,
-                   arg_min(j.identity_state, j.t) AS research_identity_state
+                   arg_min(j.identity_state, struct_pack(j.t, j.record_id)) AS research_identity_state
             FROM churn ch JOIN rec_journey j ON j.person = ch.person
             WHERE ({research.replace('journey_type', 'j.journey_type').replace('intent', 'j.intent')})
               AND j.t < ch.churn_ts AND j.t >= ch.churn_ts - INTERVAL {RESEARCH_WINDOW_DAYS} DAY
@@ -66,7 +67,8 @@ def build_insights(con: duckdb.DuckDBPyConnection) -> None:
             GROUP BY ALL)
         SELECT ch.person AS customer_id, ch.churn_ts AS t, r.first_research_ts IS NOT NULL AS researched,
                r.first_research_ts, r.research_identity_state, c.first_contact_ts,
-               date_diff('hour', r.first_research_ts, c.first_contact_ts) / 24.0 AS research_lead_days,
+               date_diff('hour', date_trunc('hour', r.first_research_ts), date_trunc('hour', c.first_contact_ts))
+                 / 24 AS research_lead_days,
                coalesce(cu.segment, 'unknown') AS segment, coalesce(cu.value_tier, 'unknown') AS value_tier,
                coalesce(cu.region, 'unknown') AS region, coalesce(cu.plan, 'unknown') AS plan,
                coalesce(cu.consent_analytics, true) AS consent

@@ -5,14 +5,22 @@ attributes it gives when used as a record's *source*. The record tables then tak
 channel, intent, journey_type, identity_state and person from their source, and their
 cohort attributes from the customers file through the person.
 
-Every "first" is by (ts, event_id): ``arg_min(x, (ts, event_id))``. Note that DuckDB's
-``arg_min`` skips rows whose *value* is NULL; where a NULL on the first event matters
-(a journey's person) we use ``arg_min_null`` or take a whole struct.
+Every "first" is by (ts, event_id): the first row of a ``row_number()`` window
+(``first_by_time``), which keeps NULL values of that row (DuckDB's ``arg_min`` would skip
+them).
+
+The SQL here is also run on Spark (``cxmetrics.engines``, transpiled with sqlglot), so it
+keeps to constructs both engines evaluate identically: flat tables rather than structs
+with ``unnest``, explicit column lists rather than ``* EXCLUDE``, ``date_diff`` of
+truncated timestamps (a whole number of units in both engines) and ``/`` of integers
+(a DOUBLE in both).
 """
 
 from __future__ import annotations
 
 import duckdb
+
+from cxmetrics.schema import EVENT_COLUMNS
 
 FIRST = "(ts, event_id)"
 COHORT_DIMS = ("segment", "value_tier", "region", "plan")
@@ -37,8 +45,8 @@ def build_events_enriched(con: duckdb.DuckDBPyConnection) -> None:
     # It is recognized at its own time when it carries a customer id or one of its
     # identifiers had been linked to a customer at or before its ts.
     con.execute(
-        """CREATE OR REPLACE TABLE ev AS
-        SELECT e.* EXCLUDE (extra, ingest_id, file_idx),
+        f"""CREATE OR REPLACE TABLE ev AS
+        SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)},
                coalesce(a.component, n.component) AS component,
                coalesce(e.customer_id IS NOT NULL
                         OR a.first_link_ts <= e.ts OR n.first_link_ts <= e.ts, false) AS recognized_self,
@@ -87,8 +95,7 @@ def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
     fields = "event_id, ts, channel, intent, journey_type, identity_state, person, person_is_customer"
     con.execute(
         f"""CREATE OR REPLACE TABLE contact_first AS
-        SELECT contact_id, struct_pack({fields}) AS src
-        FROM ({first_by_time("ev_source", "contact_id", fields, "event_type = 'contact'")})"""
+        {first_by_time("ev_source", "contact_id", fields, "event_type = 'contact'")}"""
     )
 
 
@@ -133,18 +140,18 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
             SELECT r.event_id, r.ts, r.survey_type, r.score, r.verbatim, r.contact_id, r.journey_id,
                    CASE WHEN c.contact_id IS NOT NULL THEN 'contact'
                         WHEN j.journey_id IS NOT NULL THEN 'journey' ELSE 'self' END AS source,
-                   CASE WHEN c.contact_id IS NOT NULL THEN c.src.channel
+                   CASE WHEN c.contact_id IS NOT NULL THEN c.channel
                         WHEN j.journey_id IS NOT NULL THEN j.channel ELSE r.channel END AS channel,
-                   CASE WHEN c.contact_id IS NOT NULL THEN c.src.intent
+                   CASE WHEN c.contact_id IS NOT NULL THEN c.intent
                         WHEN j.journey_id IS NOT NULL THEN coalesce(j.first_intent, j.journey_type)
                         ELSE r.intent END AS intent,
-                   CASE WHEN c.contact_id IS NOT NULL THEN c.src.journey_type
+                   CASE WHEN c.contact_id IS NOT NULL THEN c.journey_type
                         WHEN j.journey_id IS NOT NULL THEN j.journey_type ELSE r.journey_type END AS journey_type,
-                   CASE WHEN c.contact_id IS NOT NULL THEN c.src.identity_state
+                   CASE WHEN c.contact_id IS NOT NULL THEN c.identity_state
                         WHEN j.journey_id IS NOT NULL THEN j.identity_state ELSE r.identity_state END AS identity_state,
-                   CASE WHEN c.contact_id IS NOT NULL THEN c.src.person
+                   CASE WHEN c.contact_id IS NOT NULL THEN c.person
                         WHEN j.journey_id IS NOT NULL THEN j.person ELSE r.person END AS person,
-                   CASE WHEN c.contact_id IS NOT NULL THEN c.src.person_is_customer
+                   CASE WHEN c.contact_id IS NOT NULL THEN c.person_is_customer
                         WHEN j.journey_id IS NOT NULL THEN j.person_is_customer
                         ELSE r.person_is_customer END AS person_is_customer
             FROM ev_source r
@@ -165,13 +172,13 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
                rank() OVER (PARTITION BY person, intent ORDER BY ts) - 1
                  + count(*) OVER (PARTITION BY person, intent ORDER BY ts
                                   RANGE BETWEEN CURRENT ROW AND INTERVAL 7 DAY FOLLOWING) AS last_in_window
-        FROM (SELECT contact_id, unnest(src) FROM contact_first) c
+        FROM contact_first c
         WHERE c.person IS NOT NULL"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _episode_starts AS
         WITH RECURSIVE starts(person, intent, rn) AS (
-            SELECT person, intent, 1 FROM _contacts WHERE rn = 1
+            SELECT person, intent, CAST(1 AS BIGINT) FROM _contacts WHERE rn = 1
             UNION ALL
             SELECT c.person, c.intent, c.last_in_window + 1
             FROM starts s JOIN _contacts c ON c.person = s.person AND c.intent = s.intent AND c.rn = s.rn
@@ -186,7 +193,8 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
                (c.last_in_window = c.rn) AS resolved,
                c.ts + INTERVAL 7 DAY AS window_close,
                r.channel AS repeat_channel,  -- where the customer came back (first repeat)
-               date_diff('minute', c.ts, r.ts) / 60.0 AS hours_to_repeat
+               date_diff('minute', date_trunc('minute', c.ts), date_trunc('minute', r.ts)) / 60
+                 AS hours_to_repeat  -- minute boundaries crossed, as DuckDB's date_diff counts
         FROM _episode_starts s JOIN _contacts c USING (person, intent, rn)
         LEFT JOIN _contacts r ON r.person = c.person AND r.intent = c.intent AND r.rn = c.rn + 1
                               AND c.last_in_window > c.rn
@@ -198,15 +206,13 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
     # handoff event, but intent comes from the contact event when there is one.
     con.execute(
         f"""CREATE OR REPLACE TABLE rec_handoff AS
-        WITH h AS (
-            SELECT contact_id, struct_pack({fields}) AS src, ts AS first_ts
-            FROM ({first_by_time("ev_source", "contact_id", fields, "event_type = 'handoff_requested'")})),
+        WITH h AS ({first_by_time("ev_source", "contact_id", fields, "event_type = 'handoff_requested'")}),
         hs AS (
-            SELECT h.contact_id, h.src.event_id, h.src.ts, h.src.channel,
-                   CASE WHEN cf.contact_id IS NOT NULL THEN cf.src.intent ELSE h.src.intent END AS intent,
-                   h.src.journey_type, h.src.identity_state, h.src.person, h.src.person_is_customer,
+            SELECT h.contact_id, h.event_id, h.ts, h.channel,
+                   CASE WHEN cf.contact_id IS NOT NULL THEN cf.intent ELSE h.intent END AS intent,
+                   h.journey_type, h.identity_state, h.person, h.person_is_customer,
                    NOT EXISTS (SELECT 1 FROM events a WHERE a.event_type = 'agent_connected'
-                               AND a.contact_id = h.contact_id AND a.ts >= h.first_ts) AS abandoned
+                               AND a.contact_id = h.contact_id AND a.ts >= h.ts) AS abandoned
             FROM h LEFT JOIN contact_first cf USING (contact_id))
         SELECT hs.event_id AS record_id, hs.ts AS t, {source_dims('hs')}, {cohort('hs')}, hs.person,
                hs.contact_id, hs.abandoned
