@@ -71,6 +71,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", type=Path, required=True)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--pages", default=None, help="comma-separated url paths (overview,channels,...); default: all")
     ap.add_argument("--json", action="store_true", help="print only one JSON line (for benchmarks/run.py)")
     args = ap.parse_args()
     port = _free_port()
@@ -94,7 +95,10 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
             page.goto(base)
             _wait_idle(page, None, 180)
+            wanted = None if args.pages is None else {p.strip() for p in args.pages.split(",")}
             for url, title in PAGES:
+                if wanted is not None and (url or "overview") not in wanted:
+                    continue
                 first, changes = [], []
                 for rep in range(args.reps):
                     t0 = time.perf_counter()

@@ -253,6 +253,65 @@ def all_alerts(source: Source, spec: FilterSpec | None = None) -> list[Alert]:
     return sorted(latest.values(), key=lambda a: (a.last_day, a.kpi), reverse=True)
 
 
+def alerts_for_role(
+    source: Source, alerts: Sequence[Alert], spec: FilterSpec | None = None, *, role: str
+) -> list[dict]:
+    """Alerts as ``role`` may see them (``Alert.to_json`` plus ``suppressed``).
+
+    Alerts are found on every record; for a role without record-level access, an alert
+    whose cell (its KPI, channel or intent, and days ``since``..``last_day`` under ``spec``)
+    holds fewer than k people keeps its place and rule, with expected, observed, size, z
+    and n withheld (``cxmetrics.suppression``)."""
+    from cxmetrics.privacy import k_threshold
+    from cxmetrics.suppression import person_bounds
+
+    out = []
+    k = k_threshold(role)
+    clear = _clearly_enough_people(source, alerts, spec, person_bounds(source, k)) if k is not None else set()
+    for i, a in enumerate(alerts):
+        row = {**a.to_json(), "suppressed": None}
+        if k is not None and i not in clear:
+            dims = {"channel": (a.channel,)} if a.channel else {}
+            if a.intent:
+                dims["intent"] = (a.intent,)
+            cell = (spec or FilterSpec()).with_dims(**dims).model_copy(
+                update={"date_from": a.since, "date_to": a.last_day})
+            groups = kpi_stats(source, [a.kpi], [], cell, role=role)
+            if not groups or groups[0].suppressed:
+                row.update(expected=None, observed=None, size=None, z=None, n=None,
+                           suppressed=groups[0].suppressed if groups else "k")
+        out.append(row)
+    return out
+
+
+def _clearly_enough_people(
+    source: Source, alerts: Sequence[Alert], spec: FilterSpec | None, bounds: dict[str, int]
+) -> set[int]:
+    """Indexes of the alerts whose cell has more records with a person than k − 1 persons can
+    hold (so at least k people): one cube query per KPI instead of one per alert."""
+    out: set[int] = set()
+    for kpi in {a.kpi for a in alerts}:
+        mine = [(i, a) for i, a in enumerate(alerts) if a.kpi == kpi]
+        if kpi not in bounds:
+            continue
+        window = (spec or FilterSpec()).model_copy(
+            update={"date_from": min(a.since for _, a in mine), "date_to": max(a.last_day for _, a in mine)})
+        groups = kpi_stats(source, [kpi], ["channel", "intent", "day"], window)
+        for i, a in mine:
+            np_sum = 0
+            for g in groups:
+                if g.np is None:
+                    np_sum = -1
+                    break
+                if ((a.channel is None or g.group["channel"] == a.channel)
+                        and (a.intent is None or g.group["intent"] == a.intent)
+                        and a.since.isoformat() <= g.group["day"] <= a.last_day.isoformat()):
+                    np_sum += g.np
+            if np_sum > bounds[kpi]:
+                out.add(i)
+    return out
+
+
 def recurring_query_alerts(source: Source, spec: FilterSpec | None = None) -> list[Alert]:
     """Intents whose repeat-contact rate (100 − FCR) rose significantly, last closed period
     vs the previous one (BH across intents, minimum n on both sides)."""

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from cxmetrics import privacy
 from cxmetrics.errors import UserError
 from cxmetrics.settings import get_settings
 
@@ -104,7 +105,8 @@ def _action(row: sqlite3.Row) -> Action:
 
 
 def add_action(what: str, owner: str, due: date, period: str, user: str, kpi: str | None = None,
-               filter_dims: dict[str, Any] | None = None, path: Path | None = None) -> Action:
+               filter_dims: dict[str, Any] | None = None, path: Path | None = None, *, role: str) -> Action:
+    privacy.require_action_log(role)
     if not what.strip() or not owner.strip():
         raise UserError("an action needs a description and an owner")
     with connect(path) as con:
@@ -118,24 +120,28 @@ def add_action(what: str, owner: str, due: date, period: str, user: str, kpi: st
     return _action(row)
 
 
-def mark_done(action_id: int, user: str, path: Path | None = None) -> None:
+def mark_done(action_id: int, user: str, path: Path | None = None, *, role: str) -> None:
+    privacy.require_action_log(role)
     with connect(path) as con:
         con.execute("UPDATE actions SET status = 'done', done_at = ?, done_by = ? WHERE id = ? AND status = 'open'",
                     [_now(), user, action_id])
 
 
-def actions(path: Path | None = None) -> list[Action]:
+def actions(path: Path | None = None, *, role: str) -> list[Action]:
+    privacy.require_action_log(role)
     with connect(path) as con:
         return [_action(r) for r in con.execute("SELECT * FROM actions ORDER BY due_date, id").fetchall()]
 
 
-def actions_due_in(start: date, end: date, path: Path | None = None) -> list[Action]:
+def actions_due_in(start: date, end: date, path: Path | None = None, *, role: str) -> list[Action]:
     """Actions whose due date falls in [start, end]: what the committee checks this period."""
-    return [a for a in actions(path) if start.isoformat() <= a.due_date <= end.isoformat()]
+    return [a for a in actions(path, role=role) if start.isoformat() <= a.due_date <= end.isoformat()]
 
 
-def freeze_review(period: str, figures: dict, data_version: str, user: str, path: Path | None = None) -> None:
+def freeze_review(period: str, figures: dict, data_version: str, user: str, path: Path | None = None,
+                  *, role: str) -> None:
     """Store the pack's figures of a closed review as reported (first close wins)."""
+    privacy.require_close_review(role)
     with connect(path) as con:
         con.execute(
             "INSERT OR IGNORE INTO reviews (period, closed_at, closed_by, data_version, figures_json)"

@@ -44,6 +44,7 @@ MAX_SERIES = 8
 HEATMAP_COLUMNS = (
     "kpi", "channel", "cohort_dim", "cohort_value", "value", "ci_low", "ci_high", "n",
     "rest_value", "rest_n", "diff", "p_value", "q_value", "significant", "direction", "enough_data",
+    "suppressed",
 )  # fmt: skip
 TREND_COLUMNS = (
     "kpi",
@@ -55,6 +56,7 @@ TREND_COLUMNS = (
     "ci_high",
     "n",
     "enough_data",
+    "suppressed",
 )
 
 
@@ -72,34 +74,38 @@ def sort_categories(values: Iterable[str], dim: str) -> list[str]:
 
 
 def channel_cohort_heatmap(
-    source: Source, kpi: str, cohort_dim: str, spec: FilterSpec, min_n: int, alpha: float
+    source: Source, kpi: str, cohort_dim: str, spec: FilterSpec, min_n: int, alpha: float, *, role: str
 ) -> pd.DataFrame:
     """One row per (channel, cohort value) with records: value, interval, n, and the cell
     compared with all other records of the KPI under ``spec``.
 
-    Every cell's comparison belongs to one BH family (the whole table). ``direction`` is
-    'above'/'below' only for significant cells; ``enough_data`` is n >= min_n.
+    Every shown cell's comparison belongs to one BH family (the whole table). ``direction``
+    is 'above'/'below' only for significant cells; ``enough_data`` is n >= min_n. A cell
+    ``role`` may not see (k-anonymity) has ``suppressed`` set and every figure empty
+    (value, interval, n, its rest and the difference).
     """
     (kpi,) = check_kpis([kpi])
     if cohort_dim not in COHORT_DIMS:
         raise ValueError(f"not a cohort dimension: {cohort_dim}")
     kspec = KPIS[kpi]
-    cells = kpi_stats(source, [kpi], ["channel", cohort_dim], spec)
+    cells = kpi_stats(source, [kpi], ["channel", cohort_dim], spec, role=role)
     if not cells:
         return pd.DataFrame(columns=list(HEATMAP_COLUMNS))
-    (total,) = kpi_stats(source, [kpi], [], spec)
+    (total,) = kpi_stats(source, [kpi], [], spec)  # the rests (never shown for a suppressed cell)
     comparisons = []
     for g in cells:
-        rest = (total.n - g.n, total.s1 - g.s1, total.s2 - g.s2)
+        rest = (0, 0.0, 0.0) if g.suppressed else (total.n - g.n, total.s1 - g.s1, total.s2 - g.s2)
         comparisons.append(
             Comparison(
-                g.group, kpi, g.estimate, kspec.estimate(*rest), kspec.difference(g.triple, rest)
+                g.group, kpi, g.estimate, kspec.estimate(*rest), kspec.difference(g.triple, rest),
+                current_suppressed=g.suppressed, previous_suppressed=g.suppressed,
             )
         )
     rows: list[dict[str, Any]] = []
     for c in with_q_values(comparisons, min_n=min_n, alpha=alpha):
         diff = c.difference.diff
         direction = ("above" if diff > 0 else "below") if c.significant and diff else ""
+        hidden = c.current_suppressed
         rows.append(
             {
                 "kpi": kpi,
@@ -109,15 +115,16 @@ def channel_cohort_heatmap(
                 "value": c.current.value,
                 "ci_low": c.current.ci_low,
                 "ci_high": c.current.ci_high,
-                "n": c.current.n,
+                "n": None if hidden else c.current.n,
                 "rest_value": c.previous.value,
-                "rest_n": c.previous.n,
+                "rest_n": None if hidden else c.previous.n,
                 "diff": diff,
                 "p_value": c.difference.p_value,
                 "q_value": c.q_value,
                 "significant": c.significant,
                 "direction": direction,
-                "enough_data": c.current.n >= min_n,
+                "enough_data": not hidden and c.current.n >= min_n,
+                "suppressed": hidden,
             }
         )
     df = pd.DataFrame(rows, columns=list(HEATMAP_COLUMNS))
@@ -128,9 +135,10 @@ def channel_cohort_heatmap(
     return df.sort_values(["_r", "_c"]).drop(columns=["_r", "_c"]).reset_index(drop=True)
 
 
-def overall_value(source: Source, kpi: str, spec: FilterSpec) -> float | None:
-    """The KPI over every record of ``spec`` (the heatmap's colour midpoint)."""
-    stats = kpi_stats(source, [kpi], [], spec)
+def overall_value(source: Source, kpi: str, spec: FilterSpec, *, role: str) -> float | None:
+    """The KPI over every record of ``spec`` (the heatmap's colour midpoint); None when there
+    is none or ``role`` may not see it (fewer than k people)."""
+    stats = kpi_stats(source, [kpi], [], spec, role=role)
     return stats[0].estimate.value if stats else None
 
 
@@ -164,13 +172,16 @@ def kpi_trend(
     date_to: date,
     min_n: int,
     max_series: int = MAX_SERIES,
+    *,
+    role: str,
 ) -> tuple[pd.DataFrame, list[str]]:
     """The KPI per review period and ``series_dim`` value, dates ``date_from``..``date_to``
     (the filter's own dates are replaced). Keeps the ``max_series`` series with the most
-    records; returns (rows, names of the series left out)."""
+    (shown) records; returns (rows, names of the series left out). A point ``role`` may not
+    see has ``suppressed`` set and value, interval and n empty."""
     (kpi,) = check_kpis([kpi])
     window = spec.model_copy(update={"date_from": date_from, "date_to": date_to})
-    groups = kpi_stats(source, [kpi], ["period", series_dim], window)
+    groups = kpi_stats(source, [kpi], ["period", series_dim], window, role=role)
     sizes: dict[str, int] = {}
     for g in groups:
         sizes[g.group[series_dim]] = sizes.get(g.group[series_dim], 0) + g.n
@@ -185,8 +196,9 @@ def kpi_trend(
             "value": g.estimate.value,
             "ci_low": g.estimate.ci_low,
             "ci_high": g.estimate.ci_high,
-            "n": g.n,
-            "enough_data": g.n >= min_n,
+            "n": None if g.suppressed else g.n,
+            "enough_data": not g.suppressed and g.n >= min_n,
+            "suppressed": g.suppressed,
         }
         for g in groups
         if g.group[series_dim] in kept

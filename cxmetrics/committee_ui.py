@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from cxmetrics import app_state, okr, review
+from cxmetrics import app_state, okr, privacy, review, suppression
 from cxmetrics.compare import Period, closed_periods
 from cxmetrics.i18n import MISSING, fmt_int, fmt_number, fmt_pct, t
 from cxmetrics.metrics import KPIS, Source
@@ -29,7 +29,6 @@ from cxmetrics.settings import get_settings
 # The OKR file can be pointed elsewhere (tests, a second cycle) without a settings change.
 OKR_PATH_ENV = "CXM_OKR_PATH"
 TREND_PERIODS = 8
-CLOSE_ROLES = ("committee", "admin")
 STATUSES = ("achieved", "on_track", "behind", "at_risk", "no_data")
 # Okabe-Ito colours (safe for the common colour-vision deficiencies) with a text colour of
 # enough contrast and an icon, so a status never relies on colour alone.
@@ -62,38 +61,44 @@ def okr_file_key(path: Path) -> tuple[str, float]:
         return str(path), 0.0
 
 
-def okr_evaluation(source: Source, path: str, mtime: float, as_of: date | None, min_n: int) -> dict:
-    """``okr.evaluate`` of the file at ``path`` (``mtime`` only keys the cache)."""
-    return okr.evaluate(source, okr.load_okrs(Path(path)), as_of, min_n)
+def okr_evaluation(
+    source: Source, path: str, mtime: float, as_of: date | None, min_n: int, *, role: str
+) -> dict:
+    """``okr.evaluate`` of the file at ``path`` for ``role`` (``mtime`` only keys the cache)."""
+    return okr.evaluate(source, okr.load_okrs(Path(path)), as_of, min_n, role=role)
 
 
 def okr_histories(
-    source: Source, path: str, mtime: float, periods: int = TREND_PERIODS
+    source: Source, path: str, mtime: float, periods: int = TREND_PERIODS, *, role: str
 ) -> dict[str, list[dict]]:
     """Each key result's KPI over the last ``periods`` closed review periods, oldest first."""
     okrs = okr.load_okrs(Path(path))
     closed = closed_periods(source, periods)
     return {
-        kr.id: okr.key_result_history(source, kr, closed)
+        kr.id: okr.key_result_history(source, kr, closed, role=role)
         for o in okrs.objectives
         for kr in o.key_results
     }
 
 
 def review_figures(
-    source: Source, period: Period, path: str | None, mtime: float
+    source: Source, period: Period, path: str | None, mtime: float, *, role: str
 ) -> dict[str, Any]:
-    """``review.review_data`` for one period (the heavy, cacheable part of the page)."""
+    """``review.review_data`` for one period as ``role`` may see it (the heavy, cacheable
+    part of the page)."""
     okrs = okr.load_okrs(Path(path)) if path else None
-    return review.review_data(source, period, okrs)
+    return review.review_data(source, period, okrs, role=role)
 
 
 def with_fresh_actions(
-    data: dict[str, Any], period: Period, state_path: Path | None = None
+    data: dict[str, Any], period: Period, state_path: Path | None = None, *, role: str
 ) -> dict[str, Any]:
-    """The review data with its actions read again from the app state (never cached)."""
+    """The review data with its actions read again from the app state (never cached);
+    without them (None) for a role that may not see the action log."""
+    if not privacy.may_use_action_log(role):
+        return {**data, "actions_due": None, "actions_decided_last_time": None}
     previous = period.previous()
-    every = app_state.actions(state_path)
+    every = app_state.actions(state_path, role=role)
     return {
         **data,
         "actions_due": [
@@ -107,16 +112,7 @@ def with_fresh_actions(
     }
 
 
-# --------------------------------------------------------------------------- users and periods
-
-
-def local_user() -> str:
-    """The demo's single local user (no login configured)."""
-    return f"local-{get_settings().role}"
-
-
-def can_close_review(role: str | None = None) -> bool:
-    return (role or get_settings().role) in CLOSE_ROLES
+# --------------------------------------------------------------------------- periods
 
 
 def parse_review_param(value: str | None, periods: Sequence[Period]) -> Period | None:
@@ -196,6 +192,7 @@ def kr_rows(evaluation: dict, histories: dict[str, list[dict]] | None = None) ->
                     )
                     or "all",
                     "status": kr["status"],
+                    "suppressed": kr.get("suppressed"),
                     "current": kr["current"],
                     "ci_low": kr["ci_low"],
                     "ci_high": kr["ci_high"],
@@ -221,6 +218,7 @@ def kr_display(rows: list[dict], lang: str, min_n: int) -> pd.DataFrame:
     for r in rows:
         k = r["kpi"]
         enough = r["status"] != "no_data"
+        hidden = r.get("suppressed")
         out.append(
             {
                 "objective_id": r["objective_id"],
@@ -230,7 +228,9 @@ def kr_display(rows: list[dict], lang: str, min_n: int) -> pd.DataFrame:
                 "status": f"{STATUS_STYLE[r['status']][2]} {status_word(r['status'], lang)}",
                 "kpi": KPIS[k].label(lang),
                 "current": r["current"],
-                "current_s": _value(k, r["current"], lang)
+                "current_s": suppression.label(hidden, lang)
+                if hidden
+                else _value(k, r["current"], lang)
                 if enough
                 else t("not_enough_data", lang),
                 "ci": interval_text(k, r["ci_low"], r["ci_high"], lang) if enough else MISSING,
@@ -257,7 +257,13 @@ def progress_figure(objective: dict, lang: str) -> go.Figure:
     progress = [kr["progress"] * 100 if ok else 0 for kr, ok in zip(krs, shown, strict=True)]
     texts = [
         f"{STATUS_STYLE[kr['status']][2]} {status_word(kr['status'], lang)}"
-        + (f" · {fmt_pct(kr['progress'], lang, 0)}" if ok else f" (n = {fmt_int(kr['n'], lang)})")
+        + (
+            f" · {fmt_pct(kr['progress'], lang, 0)}"
+            if ok
+            else f" ({suppression.label(kr['suppressed'], lang)})"
+            if kr.get("suppressed")
+            else f" (n = {fmt_int(kr['n'], lang)})"
+        )
         for kr, ok in zip(krs, shown, strict=True)
     ]
     fig = go.Figure()
@@ -340,14 +346,17 @@ def change_display(
         lo, hi = r["diff_ci"]
         key = change_key(r)
         was = restated.get(key, {}).get("as_reported") if key in restated else None
+        hidden, prev_hidden = r.get("suppressed"), r.get("previous_suppressed")
         out.append(
             {
                 "key": key,
                 "kpi": KPIS[k].label(lang),
                 "dimension": dimension_label(r["dimension"], lang),
                 "group": group_label(r["dimension"], r["group"], lang),
-                "previous_s": _value(k, r["previous"], lang),
-                "current_s": _value(k, r["current"], lang),
+                "previous_s": suppression.label(prev_hidden, lang)
+                if prev_hidden
+                else _value(k, r["previous"], lang),
+                "current_s": suppression.label(hidden, lang) if hidden else _value(k, r["current"], lang),
                 "diff_s": format_delta(k, r["diff"], lang) or MISSING,
                 "diff_ci": MISSING
                 if lo is None or hi is None
@@ -388,6 +397,8 @@ def change_csv(changes: list[dict]) -> pd.DataFrame:
                 "significant": r["significant"],
                 "improved": r["improved"],
                 "higher_is_better": KPIS[r["kpi"]].higher_is_better,
+                "suppressed": r.get("suppressed"),
+                "previous_suppressed": r.get("previous_suppressed"),
             }
         )
     return pd.DataFrame(rows)
@@ -452,6 +463,7 @@ def alerts_display(alerts: list[dict], lang: str) -> pd.DataFrame:
         k = a["kpi"]
         size = a["size"]  # recurring-query alerts: the rise of the repeat-contact rate (100 − FCR)
         size_s = format_delta(k, size, lang) or MISSING
+        hidden = a.get("suppressed")
         out.append(
             {
                 "kpi": KPIS[k].label(lang),
@@ -460,7 +472,7 @@ def alerts_display(alerts: list[dict], lang: str) -> pd.DataFrame:
                 "since": a["since"],
                 "last_day": a["last_day"],
                 "expected": fmt_number(a["expected"], lang, 1),
-                "observed": fmt_number(a["observed"], lang, 1),
+                "observed": suppression.label(hidden, lang) if hidden else fmt_number(a["observed"], lang, 1),
                 "size": size_s,
                 "n": a["n"],
                 "link": alert_href(a, lang),

@@ -4,12 +4,17 @@ A *family* is the set of comparisons one view shows at once (the six Overview ti
 one heatmap, the committee's change table); its p-values get Benjamini–Hochberg
 q-values, and a change is significant only when q < alpha and both sides have at
 least the minimum n (CONTRACT.md section 4).
+
+With a ``role`` (every aggregate view passes its viewer's), cells that role may not see
+(``cxmetrics.suppression``) come back with an empty side and ``current_suppressed`` /
+``previous_suppressed`` set; their difference is null and they are left out of the BH
+family (the family is what is shown).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from cxmetrics import stats
@@ -64,6 +69,13 @@ class Comparison:
     difference: stats.Difference
     q_value: float | None = None
     significant: bool = False
+    current_suppressed: str | None = None  # "k" / "complement": hidden from the role
+    previous_suppressed: str | None = None
+
+    @property
+    def suppressed(self) -> str | None:
+        """Why the comparison (its difference) is hidden: the reason of either side."""
+        return self.current_suppressed or self.previous_suppressed
 
     @property
     def improved(self) -> bool | None:
@@ -75,16 +87,19 @@ class Comparison:
 
 
 def with_q_values(rows: list[Comparison], min_n: int | None = None, alpha: float | None = None) -> list[Comparison]:
-    """Attach BH q-values and the significance flag to one family of comparisons."""
+    """Attach BH q-values and the significance flag to one family of comparisons (a
+    suppressed comparison is not part of the family: no q-value, never significant)."""
     settings = get_settings()
     min_n = settings.min_n if min_n is None else min_n
     alpha = settings.alpha if alpha is None else alpha
-    qs = stats.bh_qvalues([r.difference.p_value for r in rows])
-    return [
-        Comparison(r.group, r.kpi, r.current, r.previous, r.difference, q,
-                   stats.is_significant(q, r.current.n, r.previous.n, min_n, alpha))
-        for r, q in zip(rows, qs, strict=True)
-    ]
+    shown = [r for r in rows if not r.suppressed]
+    qs = iter(stats.bh_qvalues([r.difference.p_value for r in shown]))
+    out = []
+    for r in rows:
+        q = None if r.suppressed else next(qs)
+        out.append(replace(r, q_value=q, significant=False if r.suppressed else
+                           stats.is_significant(q, r.current.n, r.previous.n, min_n, alpha)))
+    return out
 
 
 def compare_periods(
@@ -93,30 +108,38 @@ def compare_periods(
     kpis: Sequence[str] | None = None,
     by: Sequence[str] = (),
     spec: FilterSpec | None = None,
+    *,
+    role: str | None = None,
 ) -> list[Comparison]:
     """This period vs the previous one of equal length, same filter; one BH family."""
     kpis = check_kpis(kpis)
     base = (spec or FilterSpec()).model_copy(update={"date_from": None, "date_to": None})
     prev = period.previous()
-    cur_stats = kpi_stats(source, kpis, by, base.model_copy(update={"date_from": period.start, "date_to": period.end}))
-    prev_stats = kpi_stats(source, kpis, by, base.model_copy(update={"date_from": prev.start, "date_to": prev.end}))
+    cur_stats = kpi_stats(source, kpis, by, base.model_copy(update={"date_from": period.start, "date_to": period.end}),
+                          role=role)
+    prev_stats = kpi_stats(source, kpis, by, base.model_copy(update={"date_from": prev.start, "date_to": prev.end}),
+                           role=role)
     return _pair(cur_stats, prev_stats, by, kpis)
 
 
 def compare_segment_vs_rest(
     source: Source, dim: str, kpis: Sequence[str] | None = None, by: Sequence[str] = (),
     spec: FilterSpec | None = None,
+    *,
+    role: str | None = None,
 ) -> list[Comparison]:
-    """Each value of ``dim`` vs all other records (within the same ``by`` group)."""
+    """Each value of ``dim`` vs all other records (within the same ``by`` group). With a
+    ``role``, a suppressed value shows neither itself nor its rest (total − it)."""
     kpis = check_kpis(kpis)
-    parts = kpi_stats(source, kpis, [*by, dim], spec)
+    parts = kpi_stats(source, kpis, [*by, dim], spec, role=role)
     totals = {(tuple(g.group[d] for d in by), g.kpi): g for g in kpi_stats(source, kpis, by, spec)}
     rows = []
     for g in parts:
         total = totals[(tuple(g.group[d] for d in by), g.kpi)]
-        rest = (total.n - g.n, total.s1 - g.s1, total.s2 - g.s2)
+        rest = (0, 0.0, 0.0) if g.suppressed else (total.n - g.n, total.s1 - g.s1, total.s2 - g.s2)
         spec_k = KPIS[g.kpi]
-        rows.append(Comparison(g.group, g.kpi, g.estimate, spec_k.estimate(*rest), spec_k.difference(g.triple, rest)))
+        rows.append(Comparison(g.group, g.kpi, g.estimate, spec_k.estimate(*rest), spec_k.difference(g.triple, rest),
+                               current_suppressed=g.suppressed, previous_suppressed=g.suppressed))
     return with_q_values(rows)
 
 
@@ -129,8 +152,11 @@ def _pair(cur_stats: list, prev_stats: list, by: Sequence[str], kpis: Sequence[s
         spec = KPIS[k[1]]
         c = cur[k].triple if k in cur else (0, 0.0, 0.0)
         p = prev[k].triple if k in prev else (0, 0.0, 0.0)
+        c_sup = cur[k].suppressed if k in cur else None
+        p_sup = prev[k].suppressed if k in prev else None
+        diff = spec.difference((0, 0.0, 0.0), (0, 0.0, 0.0)) if c_sup or p_sup else spec.difference(c, p)
         rows.append(Comparison(dict(zip(by, k[0], strict=True)), k[1], spec.estimate(*c), spec.estimate(*p),
-                               spec.difference(c, p)))
+                               diff, current_suppressed=c_sup, previous_suppressed=p_sup))
     return with_q_values(rows)
 
 
@@ -146,12 +172,14 @@ def compare_periods_family(
     dimensions: Sequence[str],
     kpis: Sequence[str] | None = None,
     spec: FilterSpec | None = None,
+    *,
+    role: str | None = None,
 ) -> list[FamilyRow]:
     """Every KPI overall and by each dimension, this period vs the previous one, as ONE
     family: the BH q-values are computed across all rows shown together."""
     rows: list[FamilyRow] = []
     for dim in ["all", *dimensions]:
         by = [] if dim == "all" else [dim]
-        rows += [FamilyRow(dim, c) for c in compare_periods(source, period, kpis, by, spec)]
+        rows += [FamilyRow(dim, c) for c in compare_periods(source, period, kpis, by, spec, role=role)]
     rescored = with_q_values([r.comparison for r in rows])
     return [FamilyRow(r.dimension, c) for r, c in zip(rows, rescored, strict=True)]

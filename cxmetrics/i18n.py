@@ -141,6 +141,37 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "No identity component is shared by several customers.",
         "es": "Ningún componente de identidad es compartido por varios clientes.",
     },
+    "dq.dissolved.header": {
+        "en": "Over-linked components (not stitched)",
+        "es": "Componentes sobreenlazados (sin unir)",
+    },
+    "dq.dissolved.caption": {
+        "en": "Identity components with more than {cap} identifiers, or not settled within {passes} stitching "
+        "passes, are not stitched: each of their identifiers stands alone and an event keeps only the customer "
+        "directly linked to its own identifiers, so one shared line, kiosk or test device cannot glue many people "
+        "into one. The most connected identifiers (links = distinct identifiers seen with it) are the likely "
+        "bridges. Up to 1,000 shown, largest first.",
+        "es": "Los componentes de identidad con más de {cap} identificadores, o que no convergen en {passes} "
+        "pasadas de vinculación, no se unen: cada identificador queda aislado y un evento conserva solo el "
+        "cliente vinculado directamente a sus propios identificadores, de modo que una línea, un quiosco o un "
+        "dispositivo de pruebas compartido no puede unir a muchas personas en una. Los identificadores más "
+        "conectados (enlaces = identificadores distintos vistos con él) son los puentes probables. Se muestran "
+        "hasta 1.000, los mayores primero.",
+    },
+    "dq.dissolved.empty": {
+        "en": "No identity component exceeds {cap} identifiers: every component is stitched.",
+        "es": "Ningún componente de identidad supera los {cap} identificadores: todos se unen.",
+    },
+    "dq.dissolved.over_cap": {"en": "over the size cap", "es": "supera el tamaño máximo"},
+    "dq.dissolved.not_converged": {
+        "en": "not settled within the pass limit",
+        "es": "no converge en el límite de pasadas",
+    },
+    "col.identifiers": {"en": "Identifiers", "es": "Identificadores"},
+    "col.top_bridges": {
+        "en": "Most connected identifiers (links)",
+        "es": "Identificadores más conectados (enlaces)",
+    },
     # column headers of the data-quality tables
     "col.file": {"en": "File", "es": "Fichero"},
     "col.kind": {"en": "Kind", "es": "Tipo"},
@@ -228,10 +259,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Identifiers in the largest component; a very large one suggests over-linking.",
         "es": "Identificadores del mayor componente; uno muy grande sugiere vinculación excesiva.",
     },
+    "idn.dissolved_components": {
+        "en": "Components not stitched (over the cap)",
+        "es": "Componentes sin unir (sobre el máximo)",
+    },
+    "idn.def.dissolved_components": {
+        "en": "Components over the size cap (or not settled within the pass limit): their identifiers are not "
+        "stitched together; listed below.",
+        "es": "Componentes por encima del tamaño máximo (o sin converger en el límite de pasadas): sus "
+        "identificadores no se unen; se listan abajo.",
+    },
 }
 
 
 from cxmetrics import (  # noqa: E402
+    i18n_auth,
     i18n_channels,
     i18n_dashboard,
     i18n_export,
@@ -239,12 +281,13 @@ from cxmetrics import (  # noqa: E402
     i18n_okrs,
     i18n_overview,
     i18n_pack,
+    i18n_privacy,
     i18n_review,
     i18n_uplift,
 )
 
 for _module in (i18n_dashboard, i18n_overview, i18n_channels, i18n_journeys, i18n_uplift, i18n_okrs, i18n_review,
-                i18n_export, i18n_pack):
+                i18n_export, i18n_pack, i18n_auth, i18n_privacy):
     STRINGS.update(_module.STRINGS)
 
 

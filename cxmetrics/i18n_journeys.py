@@ -155,4 +155,25 @@ STRINGS: dict[str, dict[str, str]] = {
     "jr.col.share_of_repeats": {"en": "% of repeats", "es": "% recontactos"},
     "jr.col.median_hours": {"en": "Median hours", "es": "Mediana (h)"},
     "jr.hover.ci": {"en": "95% CI", "es": "IC 95 %"},
+    # ---- k-anonymity (roles without record access)
+    "jr.steps.suppressed": {
+        "en": "Fewer than {k} people started a {type} journey in this slice: its funnel is not shown to your role.",
+        "es": "Menos de {k} personas iniciaron un journey {type} en esta selección: su embudo no se muestra a tu "
+        "rol.",
+    },
+    "jr.seg.suppressed": {"en": "Handoff breakdown suppressed", "es": "Desglose de traspasos suprimido"},
+    "jr.paths.caption_suppressed": {
+        "en": "First contact's channel → channel of the first repeat contact (same person and intent) within "
+        "7 days, over eligible episodes. Share = episodes on the path ÷ all eligible episodes (their number "
+        "in this slice: {label}). Median hours: from the first contact to the first repeat.",
+        "es": "Canal del primer contacto → canal del primer recontacto (misma persona e intención) en 7 días, "
+        "sobre episodios elegibles. Porcentaje = episodios del recorrido ÷ todos los episodios elegibles (su "
+        "número en esta selección: {label}). Mediana (h): horas del primer contacto al primer recontacto.",
+    },
+    "jr.paths.all_suppressed": {
+        "en": "Every repeat-contact path of this slice is suppressed for your role (fewer than {k} people, or it "
+        "protects a small path).",
+        "es": "Todos los recorridos de recontacto de esta selección están suprimidos para tu rol (menos de {k} "
+        "personas, o protegen un recorrido pequeño).",
+    },
 }

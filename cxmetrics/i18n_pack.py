@@ -180,6 +180,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "pack.action.done": {"en": "done", "es": "hecha"},
     "pack.action.overdue": {"en": "open, past due", "es": "abierta, vencida"},
     "pack.no_actions_due": {"en": "No action was due in this period.", "es": "Ninguna acción vencía en este periodo."},
+    "pack.actions_hidden": {
+        "en": "The action log is not part of this pack: it is for the committee, analysts and admins.",
+        "es": "El registro de acciones no forma parte de este informe: es para el comité, analistas y administradores.",
+    },
     "pack.no_actions_last": {
         "en": "No action was recorded in the previous review.",
         "es": "No se registró ninguna acción en la revisión anterior.",

@@ -229,6 +229,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "es": "Congela las cifras de este periodo según se informan; los cambios posteriores se muestran como "
         "reexpresiones.",
     },
+    "rv.actions.role": {
+        "en": "The action log (decisions, owners, due dates) is for the committee, analysts and administrators "
+        "(you are: {role}).",
+        "es": "El registro de acciones (decisiones, responsables, fechas) es para el comité, los analistas y los "
+        "administradores (tu rol: {role}).",
+    },
     "rv.close.role": {
         "en": "Only committee members and administrators can close a review (you are: {role}).",
         "es": "Solo los miembros del comité y los administradores pueden cerrar una revisión (tu rol: {role}).",

@@ -70,6 +70,13 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     # ---- telco questions
     "up.questions.header": {"en": "The telco questions", "es": "Las preguntas de negocio"},
+    "up.q.before_login": {"en": "Before login", "es": "Antes de identificarse"},
+    "up.q.churn": {"en": "Churn and termination research", "es": "Bajas e investigación de baja"},
+    "up.q.high_intent": {"en": "High-intent journeys", "es": "Journeys de alta intención"},
+    "up.bad_question": {
+        "en": "Ignored the question '{value}' in the link: showing the first one.",
+        "es": "Se ignoró la pregunta '{value}' del enlace: se muestra la primera.",
+    },
     "up.state.anonymous": {
         "en": "Anonymous (before login)",
         "es": "Anónimo (antes de identificarse)",

@@ -153,6 +153,8 @@ class GroupStats:
     n: int
     s1: float
     s2: float
+    np: int | None = None  # records with a person (k-anonymity); None when the cube lacks it
+    suppressed: str | None = None  # "k" / "complement" when hidden from the role (n, s1, s2 are 0)
 
     @property
     def estimate(self) -> stats.Estimate:
@@ -166,9 +168,12 @@ class GroupStats:
 _STD_COLS = "kpi, day, " + ", ".join(CATEGORICAL_DIMS) + ", n, s1, s2"
 
 
-def record_stats_sql(spec: KpiSpec, where: str = "true") -> str:
+def record_stats_sql(spec: KpiSpec, where: str = "true", people: bool = False) -> str:
+    """(kpi, day, dims, n, s1, s2) per day and dimensions; with ``people`` also ``np``, the
+    records that have a person (the cube keeps it for k-anonymity)."""
+    np_col = ", count(person) AS np" if people else ""
     return f"""SELECT '{spec.name}' AS kpi, CAST(t AS DATE) AS day, {', '.join(CATEGORICAL_DIMS)},
-        count(*) AS n, ({spec.s1})::DOUBLE AS s1, ({spec.s2})::DOUBLE AS s2
+        count(*) AS n, ({spec.s1})::DOUBLE AS s1, ({spec.s2})::DOUBLE AS s2{np_col}
         FROM {spec.record_table} WHERE {spec.where} AND {where} GROUP BY ALL"""
 
 
@@ -208,18 +213,30 @@ def record_filter(
     return clauses, params
 
 
+def has_people(source: Source) -> bool:
+    """Whether the source's cube holds ``np`` (a snapshot published before it did does not)."""
+    if "cube_np" not in source.extra:
+        cols = [d[0] for d in source.con.execute("SELECT * FROM cube LIMIT 0").description]
+        source.extra["cube_np"] = "np" in cols
+    return source.extra["cube_np"]
+
+
 def stats_sql(
-    source: Source, kpis: Sequence[str], by: Sequence[str], spec: FilterSpec, from_records: bool = False
+    source: Source, kpis: Sequence[str], by: Sequence[str], spec: FilterSpec, from_records: bool = False,
+    people: bool = False,
 ) -> tuple[str, list[Any]]:
-    """SQL + parameters returning (by..., kpi, n, s1, s2) for every non-empty group."""
+    """SQL + parameters returning (by..., kpi, n, s1, s2) for every non-empty group; with
+    ``people`` also ``np`` (records with a person)."""
     params: list[Any] = []
+    cube_cols = _STD_COLS + (", np" if people else "")
     branches = []
     as_of = spec.as_of or source.default_as_of()
     for k in kpis:
         kspec = KPIS[k]
         if k != "fcr":
             branches.append(
-                record_stats_sql(kspec) if from_records else f"SELECT {_STD_COLS} FROM cube WHERE kpi = '{k}'"
+                record_stats_sql(kspec, people=people) if from_records
+                else f"SELECT {cube_cols} FROM cube WHERE kpi = '{k}'"
             )
             continue
         if as_of is None:
@@ -228,18 +245,19 @@ def stats_sql(
         # before the boundary day come from the cube; the boundary day from the records.
         boundary = as_of - timedelta(days=7)
         if from_records:
-            branches.append(record_stats_sql(kspec, "window_close <= ?"))
+            branches.append(record_stats_sql(kspec, "window_close <= ?", people=people))
             params.append(as_of)
         else:
-            branches.append(f"SELECT {_STD_COLS} FROM cube WHERE kpi = 'fcr' AND day < ?")
-            branches.append(record_stats_sql(kspec, "CAST(t AS DATE) = ? AND window_close <= ?"))
+            branches.append(f"SELECT {cube_cols} FROM cube WHERE kpi = 'fcr' AND day < ?")
+            branches.append(record_stats_sql(kspec, "CAST(t AS DATE) = ? AND window_close <= ?", people=people))
             params += [boundary.date(), boundary.date(), as_of]
     if not branches:
-        branches.append(f"SELECT {_STD_COLS} FROM cube WHERE false")
+        branches.append(f"SELECT {cube_cols} FROM cube WHERE false")
     where, filter_params = record_filter(source, spec)
     params += filter_params
     group_cols = [f"{source.dim_sql(d)} AS {d}" for d in by]
-    select = ", ".join(group_cols + ["kpi", "sum(n)::BIGINT AS n", "sum(s1) AS s1", "sum(s2) AS s2"])
+    select = ", ".join(group_cols + ["kpi", "sum(n)::BIGINT AS n", "sum(s1) AS s1", "sum(s2) AS s2"]
+                       + (["sum(np)::BIGINT AS np"] if people else []))
     sql = (
         f"SELECT {select} FROM ({' UNION ALL '.join(branches)}) b WHERE {' AND '.join(where)} "
         f"GROUP BY ALL HAVING sum(n) > 0"
@@ -253,18 +271,33 @@ def kpi_stats(
     by: Sequence[str] = (),
     spec: FilterSpec | None = None,
     from_records: bool = False,
+    *,
+    role: str | None = None,
 ) -> list[GroupStats]:
-    """Sufficient statistics per group and KPI, sorted by group values then KPI order."""
+    """Sufficient statistics per group and KPI, sorted by group values then KPI order.
+
+    With ``role``, the groups as that role may see them: for a role without record-level
+    access, cells with fewer than k people (and their complements) come back with zeroed
+    statistics and ``suppressed`` set (``cxmetrics.suppression``). Every aggregate view
+    passes its viewer's role; ``role=None`` is the engine's full answer (internal use).
+    """
     kpis = check_kpis(kpis)
     by = check_dims(by)
-    sql, params = stats_sql(source, kpis, by, spec or FilterSpec(), from_records)
+    spec = spec or FilterSpec()
+    people = from_records or has_people(source)
+    sql, params = stats_sql(source, kpis, by, spec, from_records, people)
     rows = source.con.execute(sql, params).fetchall()
     out = [
         GroupStats({d: r[i] for i, d in enumerate(by)}, r[len(by)], int(r[len(by) + 1]),
-                   float(r[len(by) + 2]), float(r[len(by) + 3]))
+                   float(r[len(by) + 2]), float(r[len(by) + 3]),
+                   int(r[len(by) + 4]) if people and r[len(by) + 4] is not None else None)
         for r in rows
     ]
     out.sort(key=lambda g: (tuple(g.group[d] for d in by), KPI_ORDER.index(g.kpi)))
+    if role is not None:
+        from cxmetrics import suppression
+
+        out = suppression.apply(source, out, by, spec, role)
     return out
 
 
@@ -273,11 +306,24 @@ def kpi_table(
     kpis: Sequence[str] | None = None,
     by: Sequence[str] = (),
     spec: FilterSpec | None = None,
+    *,
+    role: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows shaped as ``cxm kpis --json`` prints them."""
+    """Rows shaped as ``cxm kpis --json`` prints them.
+
+    With a ``role`` without record-level access every row also has ``suppressed`` (null,
+    "k" or "complement"); a suppressed row keeps its group and KPI, with value, n and
+    interval null. Without a role (or for analysts and admins) the rows are the contract's.
+    """
+    from cxmetrics.privacy import k_threshold
+
+    restricted = role is not None and k_threshold(role) is not None
     rows = []
-    for g in kpi_stats(source, kpis, by, spec):
+    for g in kpi_stats(source, kpis, by, spec, role=role):
         est = g.estimate
-        rows.append({**g.group, "kpi": g.kpi, "value": est.value, "n": est.n,
-                     "ci_low": est.ci_low, "ci_high": est.ci_high})
+        row = {**g.group, "kpi": g.kpi, "value": est.value, "n": None if g.suppressed else est.n,
+               "ci_low": est.ci_low, "ci_high": est.ci_high}
+        if restricted:
+            row["suppressed"] = g.suppressed
+        rows.append(row)
     return rows

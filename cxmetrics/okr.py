@@ -4,6 +4,11 @@ A key result names a KPI and a filter; its ``current`` value is that KPI over th
 ``window_days`` UTC days ending on the as-of date. Progress, expected pace and status
 follow the contract literally; a status is never given on fewer records than the
 minimum n ("not enough data").
+
+Every evaluation takes the viewer's ``role``: for a role without record-level access a
+key result whose window holds fewer than k people is *suppressed* (``cxmetrics.suppression``):
+current, interval, n, progress and expected are empty, its status is ``no_data`` and
+``suppressed`` says why.
 """
 
 from __future__ import annotations
@@ -165,6 +170,7 @@ class KeyResultStatus:
     progress: float | None
     expected: float | None
     status: str
+    suppressed: str | None = None  # "k" when the role may not see it (fewer than k people)
 
 
 @dataclass
@@ -210,13 +216,14 @@ def status_of(progress: float | None, expected: float | None, n: int, min_n: int
     return "at_risk"
 
 
-def evaluate_key_result(source: Source, kr: KeyResult, day: date, min_n: int) -> KeyResultStatus:
+def evaluate_key_result(source: Source, kr: KeyResult, day: date, min_n: int, *, role: str) -> KeyResultStatus:
     first = day - timedelta(days=kr.window_days - 1)
     spec = kr.spec().model_copy(
         update={"date_from": first, "date_to": day, "as_of": datetime.combine(day + timedelta(days=1), time())}
     )
-    groups = kpi_stats(source, [kr.kpi], [], spec)
+    groups = kpi_stats(source, [kr.kpi], [], spec, role=role)
     est = groups[0].estimate if groups else KPIS[kr.kpi].estimate(0, 0.0, 0.0)
+    hidden = groups[0].suppressed if groups else None
     progress = expected = None
     if est.n > 0 and est.value is not None:
         progress = progress_of(est.value, kr.baseline, kr.target, KPIS[kr.kpi].higher_is_better)
@@ -224,9 +231,9 @@ def evaluate_key_result(source: Source, kr: KeyResult, day: date, min_n: int) ->
     return KeyResultStatus(
         id=kr.id, title=kr.title, owner=kr.owner, kpi=kr.kpi, filter=dict(kr.filter), baseline=kr.baseline,
         target=kr.target, start=kr.start.isoformat(), end=kr.end.isoformat(), window_days=kr.window_days,
-        window=[first.isoformat(), day.isoformat()], current=est.value, n=est.n, ci_low=est.ci_low,
-        ci_high=est.ci_high, progress=progress, expected=expected,
-        status=status_of(progress, expected, est.n, min_n),
+        window=[first.isoformat(), day.isoformat()], current=est.value, n=None if hidden else est.n,
+        ci_low=est.ci_low, ci_high=est.ci_high, progress=progress, expected=expected,
+        status=status_of(progress, expected, est.n, min_n), suppressed=hidden,
     )
 
 
@@ -236,23 +243,29 @@ def objective_status(statuses: Sequence[str]) -> str:
     return min(with_data, key=STATUS_ORDER.index) if with_data else "no_data"
 
 
-def evaluate(source: Source, okrs: OkrFile, as_of: date | None = None, min_n: int | None = None) -> dict:
+def evaluate(
+    source: Source, okrs: OkrFile, as_of: date | None = None, min_n: int | None = None, *, role: str
+) -> dict:
+    """Every objective and key result at ``as_of``, as ``role`` may see them."""
     min_n = get_settings().min_n if min_n is None else min_n
     day = as_of_date(source, as_of)
     objectives = []
     for o in okrs.objectives:
-        krs = [evaluate_key_result(source, kr, day, min_n) for kr in o.key_results]
+        krs = [evaluate_key_result(source, kr, day, min_n, role=role) for kr in o.key_results]
         objectives.append(ObjectiveStatus(o.id, o.title, o.owner, objective_status([k.status for k in krs]), krs))
     return {"cycle": okrs.cycle, "as_of": day.isoformat(), "min_n": min_n,
             "objectives": [asdict(o) for o in objectives]}
 
 
-def key_result_history(source: Source, kr: KeyResult, periods: Sequence[Any]) -> list[dict]:
-    """The key result's KPI per review period (for trend charts), oldest first."""
+def key_result_history(source: Source, kr: KeyResult, periods: Sequence[Any], *, role: str) -> list[dict]:
+    """The key result's KPI per review period (for trend charts), oldest first; a period
+    ``role`` may not see has value, n and interval empty and ``suppressed`` set."""
     out = []
     for p in sorted(periods, key=lambda p: p.start):
         spec = kr.spec().model_copy(update={"date_from": p.start, "date_to": p.end})
-        groups = kpi_stats(source, [kr.kpi], [], spec)
+        groups = kpi_stats(source, [kr.kpi], [], spec, role=role)
         est = groups[0].estimate if groups else KPIS[kr.kpi].estimate(0, 0.0, 0.0)
-        out.append({"period": p.label, "value": est.value, "n": est.n, "ci_low": est.ci_low, "ci_high": est.ci_high})
+        hidden = groups[0].suppressed if groups else None
+        out.append({"period": p.label, "value": est.value, "n": None if hidden else est.n, "ci_low": est.ci_low,
+                    "ci_high": est.ci_high, "suppressed": hidden})
     return out

@@ -39,6 +39,8 @@ TILE_COLUMNS = [
     "period_end",
     "previous_start",
     "previous_end",
+    "suppressed",
+    "previous_suppressed",
 ]
 
 
@@ -51,37 +53,43 @@ def _period_spec(spec: FilterSpec, period: Period | None) -> FilterSpec:
     )
 
 
-def tiles(source: Source, period: Period | None, spec: FilterSpec | None = None) -> pd.DataFrame:
-    """One row per KPI (registry order) for the tiles and their table.
+def tiles(
+    source: Source, period: Period | None, spec: FilterSpec | None = None, *, role: str
+) -> pd.DataFrame:
+    """One row per KPI (registry order) for the tiles and their table, as ``role`` may see it.
 
     With a period: its value, interval and n; the previous period of equal length; the
     difference, its p-value and the Benjamini–Hochberg q-value over the six KPIs (one
     family) and whether it is significant. Without a period: values over all data of the
     filter, no comparison. ``enough_data`` is False when n is under the minimum n.
+    ``suppressed`` / ``previous_suppressed`` ("k" or "complement") mark a side the role may
+    not see (k-anonymity): its value, interval and n are empty, and so is the delta.
     """
     spec = spec or FilterSpec()
     min_n = get_settings().min_n
     rows: list[dict] = []
     if period is None:
-        found = {g.kpi: g for g in kpi_stats(source, None, [], _period_spec(spec, None))}
+        found = {g.kpi: g for g in kpi_stats(source, None, [], _period_spec(spec, None), role=role)}
         for k in KPI_ORDER:
             est = (
                 KPIS[k].estimate(*found[k].triple) if k in found else KPIS[k].estimate(0, 0.0, 0.0)
             )
+            hidden = found[k].suppressed if k in found else None
             rows.append(
                 {
                     "kpi": k,
                     "value": est.value,
                     "ci_low": est.ci_low,
                     "ci_high": est.ci_high,
-                    "n": est.n,
-                    "enough_data": est.n >= min_n,
+                    "n": None if hidden else est.n,
+                    "enough_data": not hidden and est.n >= min_n,
                     "significant": False,
+                    "suppressed": hidden,
                 }
             )
     else:
         prev = period.previous()
-        found_cmp = {c.kpi: c for c in compare_periods(source, period, None, [], spec)}
+        found_cmp = {c.kpi: c for c in compare_periods(source, period, None, [], spec, role=role)}
         for k in KPI_ORDER:
             c = found_cmp.get(k)
             if c is None:  # no record on either side
@@ -96,10 +104,10 @@ def tiles(source: Source, period: Period | None, spec: FilterSpec | None = None)
                     "value": c.current.value,
                     "ci_low": c.current.ci_low,
                     "ci_high": c.current.ci_high,
-                    "n": c.current.n,
-                    "enough_data": c.current.n >= min_n,
+                    "n": None if c.current_suppressed else c.current.n,
+                    "enough_data": not c.current_suppressed and c.current.n >= min_n,
                     "previous": c.previous.value,
-                    "previous_n": c.previous.n,
+                    "previous_n": None if c.previous_suppressed else c.previous.n,
                     "delta": d.diff,
                     "delta_ci_low": d.ci_low,
                     "delta_ci_high": d.ci_high,
@@ -107,6 +115,8 @@ def tiles(source: Source, period: Period | None, spec: FilterSpec | None = None)
                     "q_value": c.q_value,
                     "significant": c.significant,
                     "improved": c.improved,
+                    "suppressed": c.current_suppressed,
+                    "previous_suppressed": c.previous_suppressed,
                 }
             )
         for r in rows:
@@ -145,17 +155,21 @@ def sparklines(
     period: Period | None,
     spec: FilterSpec | None = None,
     count: int = SPARK_PERIODS,
+    *,
+    role: str,
 ) -> pd.DataFrame:
     """KPI by review period (same dimension filter, dates replaced by the sparkline's span):
-    columns kpi, period (first day), value, n; every KPI × period present, value None where
-    there is no record."""
+    columns kpi, period (first day), value, n, suppressed; every KPI × period present, value
+    None where there is no record or the period is suppressed for ``role`` (n 0 then)."""
     periods = spark_periods(source, period, count)
     if not periods:
-        return pd.DataFrame(columns=["kpi", "period", "value", "n"])
+        return pd.DataFrame(columns=["kpi", "period", "value", "n", "suppressed"])
     span = (spec or FilterSpec()).model_copy(
         update={"date_from": periods[0].start, "date_to": periods[-1].end}
     )
-    found = {(g.group["period"], g.kpi): g for g in kpi_stats(source, None, ["period"], span)}
+    found = {
+        (g.group["period"], g.kpi): g for g in kpi_stats(source, None, ["period"], span, role=role)
+    }
     rows = []
     for k in KPI_ORDER:
         for p in periods:
@@ -167,6 +181,7 @@ def sparklines(
                     "period": p.start,
                     "value": est.value if est else None,
                     "n": est.n if est else 0,
+                    "suppressed": g.suppressed if g else None,
                 }
             )
     return pd.DataFrame(rows)

@@ -52,6 +52,10 @@ def may_see_raw_ids(role: str) -> bool:
 
 
 RECORD_ROLES = frozenset({"analyst", "admin"})
+# The committee's action log (free text, owners' names) and its decisions: not for the
+# executive role, which sees aggregates only. Closing a review is the committee's own act.
+ACTION_LOG_ROLES = frozenset({"committee", "analyst", "admin"})
+CLOSE_REVIEW_ROLES = frozenset({"committee", "admin"})
 
 
 def may_see_records(role: str) -> bool:
@@ -64,3 +68,33 @@ def require_record_access(role: str) -> None:
         from cxmetrics.errors import UserError
 
         raise UserError(f"the {role} role sees aggregates only: record-level data needs the analyst or admin role")
+
+
+def k_threshold(role: str, k: int | None = None) -> int | None:
+    """The k of k-anonymity for ``role``: aggregate cells with fewer than k people
+    (``CXM_K_ANONYMITY``, default 5, or ``k``) are suppressed for roles without record-level
+    access; None for analysts and admins, who see every cell (they may see the records
+    themselves). An unknown role is treated as one without record access."""
+    if may_see_records(role):
+        return None
+    return get_settings().k_anonymity if k is None else k
+
+
+def may_use_action_log(role: str) -> bool:
+    return role in ACTION_LOG_ROLES
+
+
+def require_action_log(role: str) -> None:
+    """Reading or writing the committee's action log: committee, analyst and admin."""
+    if not may_use_action_log(role):
+        from cxmetrics.errors import UserError
+
+        raise UserError(f"the {role} role sees aggregates only: the action log is for the committee, analysts and admins")
+
+
+def require_close_review(role: str) -> None:
+    """Closing (freezing) a review period: committee and admin."""
+    if role not in CLOSE_REVIEW_ROLES:
+        from cxmetrics.errors import UserError
+
+        raise UserError(f"the {role} role cannot close a review: that is for the committee and admins")

@@ -26,9 +26,11 @@ from typing import Any
 from cxmetrics import i18n_pack
 from cxmetrics.errors import UserError
 from cxmetrics.i18n import LANGUAGE_NAMES, MISSING, fmt_datetime, fmt_int, fmt_number, fmt_pct
+from cxmetrics.i18n import t as _i18n_t
 from cxmetrics.i18n_dashboard import DIMENSION_NAMES
 from cxmetrics.metrics import KPIS
 from cxmetrics.settings import get_settings
+from cxmetrics.suppression import label as suppression_label
 
 FORMATS: dict[str, str] = {".html": "html", ".htm": "html", ".pdf": "pdf", ".xlsx": "xlsx"}
 GOOD, BAD, NEUTRAL = "#1a7f37", "#c62828", "#6b7280"
@@ -109,6 +111,23 @@ def fmt_q(q: float | None, lang: str) -> str:
     return fmt_number(q, lang, 3)
 
 
+def _shown(kpi: str, value: float | None, suppressed: str | None, lang: str) -> str:
+    """A KPI value, or the suppression label when the viewer's role may not see it."""
+    return suppression_label(suppressed, lang) if suppressed else fmt_value(kpi, value, lang)
+
+
+def _why(suppressed: str | None, lang: str) -> str:
+    return suppression_label(suppressed, lang) if suppressed else ""
+
+
+def _privacy_note(data: dict, lang: str) -> list[str]:
+    """The k-anonymity note when the pack was built for a role that has cells suppressed."""
+    k = data.get("k_anonymity")
+    if k is None:
+        return []
+    return [_i18n_t("privacy.pack_note", lang, k=k)]
+
+
 def group_label(row: dict, lang: str) -> tuple[str, str]:
     """(breakdown, group) in words: ('Overall', '') or ('Channel', 'web')."""
     dim = row.get("dimension", "all")
@@ -147,7 +166,7 @@ def summary_counts(data: dict) -> dict[str, Any]:
         for o in data["okrs"]["objectives"]:
             for kr in o["key_results"]:
                 okr_counts[kr["status"]] = okr_counts.get(kr["status"], 0) + 1
-    due = data.get("actions_due", [])
+    due = data.get("actions_due") or []
     return {
         "significant": len(sig),
         "better": sum(1 for r in sig if r.get("improved") is True),
@@ -157,7 +176,7 @@ def summary_counts(data: dict) -> dict[str, Any]:
         "okrs": okr_counts if data.get("okrs") else None,
         "actions_open": sum(1 for a in due if a.get("status") != "done"),
         "actions_done": sum(1 for a in due if a.get("status") == "done"),
-        "actions_last": len(data.get("actions_decided_last_time", [])),
+        "actions_last": len(data.get("actions_decided_last_time") or []),
     }
 
 
@@ -271,10 +290,10 @@ def _change_table(data: dict, rows: list[dict], lang: str) -> str:
         breakdown, group = group_label(r, lang)
         body.append([
             (e(kpi_label(data, k, lang)), ""), (e(breakdown), ""), (e(group), ""),
-            (e(fmt_value(k, r.get("current"), lang)), "num"),
+            (e(_shown(k, r.get("current"), r.get("suppressed"), lang)), "num"),
             (e(fmt_interval(k, r.get("current_ci"), lang)), "num"),
             (e(fmt_int(r.get("current_n"), lang)), "num"),
-            (e(fmt_value(k, r.get("previous"), lang)), "num"),
+            (e(_shown(k, r.get("previous"), r.get("previous_suppressed"), lang)), "num"),
             (e(fmt_int(r.get("previous_n"), lang)), "num"),
             (f'<span class="{direction(r)}">{e(fmt_delta(k, r.get("diff"), lang))}</span>', "num"),
             (e(fmt_interval(k, r.get("diff_ci"), lang)), "num"),
@@ -362,7 +381,7 @@ def _alerts_html(data: dict, lang: str) -> str:
         rows.append([
             (e(kpi_label(data, k, lang)), ""), (e(where), ""), (e(t("pack.rule." + a["rule"], lang)), ""),
             (e(a["since"]), "nowrap"), (e(a["last_day"]), "nowrap"),
-            (e(fmt_value(k, a.get("expected"), lang)), "num"), (e(fmt_value(k, a.get("observed"), lang)), "num"),
+            (e(fmt_value(k, a.get("expected"), lang)), "num"), (e(_shown(k, a.get("observed"), a.get("suppressed"), lang)), "num"),
             (f'<span class="worse">{e(fmt_delta(k, a.get("size"), lang))}</span>', "num"),
             (e(fmt_int(a.get("n"), lang)), "num"),
         ])
@@ -408,7 +427,8 @@ def _okrs_html(data: dict, lang: str) -> str:
                      f'{" · " + e(_filter_dims_text(kr.get("filter"))) if kr.get("filter") else ""}</span>')
             rows.append([
                 (e(kr["id"]), ""), (title, ""), (e(kr["owner"]), ""),
-                (e(fmt_value(k, kr.get("current"), lang)), "num"), (e(fmt_int(kr.get("n"), lang)), "num"),
+                (e(_shown(k, kr.get("current"), kr.get("suppressed"), lang)), "num"),
+                (e(fmt_int(kr.get("n"), lang)), "num"),
                 (e(fmt_value(k, kr.get("baseline"), lang)), "num"), (e(fmt_value(k, kr.get("target"), lang)), "num"),
                 (prog, ""), (_badge(kr["status"], lang), ""),
             ])
@@ -418,7 +438,9 @@ def _okrs_html(data: dict, lang: str) -> str:
     return "".join(out)
 
 
-def _actions_html(data: dict, actions: list[dict], lang: str, empty_key: str) -> str:
+def _actions_html(data: dict, actions: list[dict] | None, lang: str, empty_key: str) -> str:
+    if actions is None:  # the viewer's role may not see the action log
+        return f'<p class="muted">{e(t("pack.actions_hidden", lang))}</p>'
     if not actions:
         return f'<p class="muted">{e(t(empty_key, lang))}</p>'
     headers = [(t("pack.col.what", lang), False), (t("pack.col.owner", lang), False),
@@ -471,7 +493,7 @@ def render_html(data: dict, lang: str = "en", *, for_print: bool = False) -> str
     details_open = " open" if for_print else ""
     notes = "".join(f"<li>{e(x)}</li>" for x in (
         _settings_rule(data, lang), t("pack.method.ci", lang), t("pack.method.q", lang),
-        t("pack.method.units", lang)))
+        t("pack.method.units", lang), *_privacy_note(data, lang)))
     return f"""<!DOCTYPE html>
 <html lang="{e(lang)}">
 <head>
@@ -514,9 +536,9 @@ def render_html(data: dict, lang: str = "en", *, for_print: bool = False) -> str
 </section>
 <section id="actions" class="newpage">
 <h2>{e(t("pack.sec.actions_due", lang))}</h2>
-{_actions_html(data, data.get("actions_due", []), lang, "pack.no_actions_due")}
+{_actions_html(data, data.get("actions_due"), lang, "pack.no_actions_due")}
 <h2>{e(t("pack.sec.actions_last", lang))}</h2>
-{_actions_html(data, data.get("actions_decided_last_time", []), lang, "pack.no_actions_last")}
+{_actions_html(data, data.get("actions_decided_last_time"), lang, "pack.no_actions_last")}
 <h2>{e(t("pack.sec.method", lang))}</h2>
 <ul class="notes">{notes}</ul>
 </section>
@@ -722,7 +744,7 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
         (tr("pack.col.diff"), "dec2", 10), (tr("pack.col.diff_ci_low"), "dec2", 12),
         (tr("pack.col.diff_ci_high"), "dec2", 12), (tr("pack.col.p_value"), "p", 10),
         (tr("pack.col.q_value"), "p", 10), (tr("pack.col.significant"), "bool", 12),
-        (tr("pack.col.direction"), "text", 11),
+        (tr("pack.col.direction"), "text", 11), (_i18n_t("privacy.suppressed.short", lang), "text", 30),
     ]
     rows = []
     for r in data.get("changes", []):
@@ -733,6 +755,7 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
             r.get("current"), ci[0], ci[1], r.get("current_n"), r.get("previous"), r.get("previous_n"),
             r.get("diff"), dci[0], dci[1], r.get("p_value"), r.get("q_value"),
             tr("pack.yes") if r.get("significant") else tr("pack.no"), t("pack.dir." + direction(r), lang),
+            _why(r.get("suppressed") or r.get("previous_suppressed"), lang),
         ])
     _Sheet(book, tr("pack.sheet.changes"), f).table(0, change_headers, rows)
 
@@ -744,10 +767,11 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
         (tr("pack.col.last_day"), "date", 11), (tr("pack.col.expected"), "dec2", 10),
         (tr("pack.col.observed"), "dec2", 10), (tr("pack.col.size"), "dec2", 10),
         (tr("pack.col.z"), "dec2", 8), (tr("pack.col.current_n"), "int", 8),
+        (_i18n_t("privacy.suppressed.short", lang), "text", 30),
     ]
     rows = [[kpi_label(data, a["kpi"], lang), a["kpi"], a.get("channel"), a.get("intent"),
              t("pack.rule." + a["rule"], lang), a["since"], a["last_day"], a.get("expected"), a.get("observed"),
-             a.get("size"), a.get("z"), a.get("n")] for a in data.get("alerts", [])]
+             a.get("size"), a.get("z"), a.get("n"), _why(a.get("suppressed"), lang)] for a in data.get("alerts", [])]
     _Sheet(book, tr("pack.sheet.alerts"), f).table(0, alert_headers, rows)
 
     # ---- OKRs
@@ -761,6 +785,7 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
         (tr("pack.col.current_n"), "int", 8), (tr("pack.col.baseline"), "dec2", 10),
         (tr("pack.col.target"), "dec2", 10), (tr("pack.col.progress"), "pct0", 10),
         (tr("pack.col.expected_progress"), "pct0", 12), (tr("pack.col.status"), "text", 16),
+        (_i18n_t("privacy.suppressed.short", lang), "text", 30),
     ]
     rows = []
     okrs = data.get("okrs") or {"objectives": []}
@@ -770,7 +795,8 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
                          kr["owner"], kpi_label(data, kr["kpi"], lang), _filter_dims_text(kr.get("filter")),
                          " → ".join(kr.get("window") or []), kr.get("current"), kr.get("ci_low"),
                          kr.get("ci_high"), kr.get("n"), kr.get("baseline"), kr.get("target"),
-                         kr.get("progress"), kr.get("expected"), t("pack.status." + kr["status"], lang)])
+                         kr.get("progress"), kr.get("expected"), t("pack.status." + kr["status"], lang),
+                         _why(kr.get("suppressed"), lang)])
     ws = _Sheet(book, tr("pack.sheet.okrs"), f)
     ws.table(0, okr_headers, rows)
 
@@ -782,8 +808,8 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
         (tr("pack.col.status"), "text", 16), (tr("pack.col.done_at"), "date", 11),
     ]
     rows = []
-    for key, items in (("pack.sec.actions_due", data.get("actions_due", [])),
-                       ("pack.sec.actions_last", data.get("actions_decided_last_time", []))):
+    for key, items in (("pack.sec.actions_due", data.get("actions_due") or []),
+                       ("pack.sec.actions_last", data.get("actions_decided_last_time") or [])):
         for a in items:
             rows.append([t(key, lang), a.get("what"), a.get("owner"), a.get("due_date"),
                          kpi_label(data, a["kpi"], lang) if a.get("kpi") else "", _filter_dims_text(a.get("filter")),
@@ -801,6 +827,7 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
         (tr("pack.meta.data_to"), fmt_datetime(data.get("data_to"), lang)),
         (tr("pack.meta.generated"), generated),
         (tr("pack.meta.language"), LANGUAGE_NAMES.get(lang, lang)),
+        *[(_i18n_t("privacy.pack_meta", lang), note) for note in _privacy_note(data, lang)],
         (tr("pack.meta.rule"), _settings_rule(data, lang)),
     ]
     m.ws.set_column(0, 0, 26)

@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar
 import pandas as pd
 import streamlit as st
 
-from cxmetrics import metrics, snapshot
+from cxmetrics import metrics, snapshot, ui_auth
 from cxmetrics.errors import UserError
 from cxmetrics.i18n import (
     LANGUAGE_NAMES,
@@ -98,11 +98,11 @@ def language_switch(lang: str) -> None:
 
 
 def sidebar(lang: str) -> None:
-    """The shared sidebar: language switch and the demo-mode notice with the role."""
+    """The shared sidebar: language switch, then who is logged in with which role and a
+    logout button (or, without a login configured, the demo-mode notice with the role)."""
     with st.sidebar:
         language_switch(lang)
-        role = get_settings().role
-        st.caption(t("sidebar.demo_mode", lang, role=t(f"role.{role}", lang)))
+        ui_auth.account(lang)
 
 
 # --------------------------------------------------------------------------- data access
@@ -141,25 +141,28 @@ def data_caption(source: Source, lang: str) -> None:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def _cached_call(
-    _fn: Callable[..., Any], fn_key: str, _source: Source, version: str, args: tuple
+    _fn: Callable[..., Any], fn_key: str, _source: Source, version: str, args: tuple,
+    kwargs: tuple = (),
 ) -> Any:
-    return _fn(_source, *args)
+    return _fn(_source, *args, **dict(kwargs))
 
 
-def cached(fn: Callable[..., T], source: Source, *args: Any) -> T:
-    """``fn(source, *args)`` cached by function, snapshot version and arguments.
+def cached(fn: Callable[..., T], source: Source, *args: Any, **kwargs: Any) -> T:
+    """``fn(source, *args, **kwargs)`` cached by function, snapshot version and arguments
+    (keyword arguments such as the viewer's ``role`` are part of the key).
 
     A new snapshot version (each build publishes one, its name carries a nanosecond
     timestamp) is a new cache key, so cached results never outlive their data.
     """
     return _cached_call(
-        fn, f"{fn.__module__}.{fn.__qualname__}", source, source.version, tuple(args)
+        fn, f"{fn.__module__}.{fn.__qualname__}", source, source.version, tuple(args),
+        tuple(sorted(kwargs.items())),
     )
 
 
-def kpi_table(source: Source) -> list[dict[str, Any]]:
-    """``metrics.kpi_table`` over all data, cached per snapshot version."""
-    return cached(metrics.kpi_table, source)
+def kpi_table(source: Source, role: str) -> list[dict[str, Any]]:
+    """``metrics.kpi_table`` over all data as ``role`` may see it, cached per snapshot version."""
+    return cached(metrics.kpi_table, source, role=role)
 
 
 # --------------------------------------------------------------------------- tables

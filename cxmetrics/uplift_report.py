@@ -4,6 +4,14 @@ Pure functions over a ``Source``. Uplift numbers come from ``cxmetrics.uplift``;
 telco questions count records with parameterized SQL (counts only) and derive shares
 in Python. The page compares identity states, so an ``identity_state`` filter is
 dropped from every query here (``comparable_spec``).
+
+k-anonymity (``cxmetrics.suppression``, docs/metrics.md): every view takes the viewer's
+``role`` (keyword, required). For executive and committee a side of a comparison (the
+recognized or the anonymous records of a KPI) with fewer than k people is hidden with every
+difference computed from it, and so is the other side (the two add up to the KPI's total,
+shown on the Overview): ``suppressed`` says why. The telco questions' groups are checked
+with ``suppression.custom_verdicts`` over their own relations. Analysts and admins: no
+extra query, everything shown.
 """
 
 from __future__ import annotations
@@ -12,11 +20,12 @@ from typing import Any
 
 import pandas as pd
 
-from cxmetrics import stats
+from cxmetrics import stats, suppression
 from cxmetrics.filters import FilterSpec
-from cxmetrics.metrics import KPI_ORDER, KPIS, Source
+from cxmetrics.journeys_report import person_bound, restricted, small_group_verdicts
+from cxmetrics.metrics import KPI_ORDER, KPIS, GroupStats, Source, kpi_stats
 from cxmetrics.model.insights import HIGH_INTENT, RESEARCH_WINDOW_DAYS
-from cxmetrics.uplift import Uplift, uplift, uplift_all
+from cxmetrics.uplift import CELL_DIMS, Uplift, uplift, uplift_from_cells
 
 IDENTITY_STATES = ("anonymous", "recognized")
 # Negative experiences: (kind, record table, constant predicate selecting the negative ones,
@@ -57,6 +66,14 @@ UPLIFT_COLUMNS = [
     "regression_ci_low",
     "regression_ci_high",
     "overlap_warning",
+    "suppressed",
+    "recognized_suppressed",
+    "anonymous_suppressed",
+]
+# Emptied when either side is hidden: every figure of the comparison but the sides' own.
+COMPARISON_FIGURES = [
+    c for c in UPLIFT_COLUMNS[6:]
+    if c not in ("overlap_warning", "suppressed", "recognized_suppressed", "anonymous_suppressed")
 ]
 
 
@@ -69,10 +86,59 @@ def _ci(pair: list[float] | None, i: int) -> float | None:
     return pair[i] if pair else None
 
 
-def uplift_row(source: Source, kpi: str, spec: FilterSpec | None = None, u: Uplift | None = None) -> dict[str, Any]:
-    u = u or uplift(source, kpi, comparable_spec(spec))
+def _sides(cells: list[GroupStats], by: list[str]) -> list[GroupStats]:
+    """Covariate cells summed to the groups of ``by`` (a subset of their dimensions), per KPI:
+    the same statistics as ``kpi_stats`` by ``by`` (sums of counts are exact), np included."""
+    sums: dict[tuple, list] = {}
+    for g in cells:
+        key = (tuple(g.group[d] for d in by), g.kpi)
+        acc = sums.setdefault(key, [0, 0.0, 0.0, 0])
+        acc[0] += g.n
+        acc[1] += g.s1
+        acc[2] += g.s2
+        acc[3] = None if acc[3] is None or g.np is None else acc[3] + g.np
+    return [
+        GroupStats(dict(zip(by, values, strict=True)), kpi, n, s1, s2, np)
+        for (values, kpi), (n, s1, s2, np) in sums.items()
+    ]
+
+
+def side_verdicts(
+    source: Source, cells: list[GroupStats], by: list[str], spec: FilterSpec, role: str
+) -> dict[tuple[tuple, str], str]:
+    """Which groups of ``by`` (with identity_state) ``role`` may not see, from the covariate
+    cells the uplift is computed from: ``suppression.verdicts`` on their sums (the bound
+    clears most sides without a query; complements along each dimension). Empty, without
+    a query, for roles with record access. Keys: (group values in ``by`` order, kpi)."""
+    if not restricted(role):
+        return {}
+    return suppression.verdicts(source, _sides(cells, by), by, spec, role)
+
+
+def uplift_row(
+    source: Source,
+    kpi: str,
+    spec: FilterSpec | None = None,
+    u: Uplift | None = None,
+    *,
+    role: str,
+    hidden: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """One KPI's comparison. ``hidden``: identity state -> why ``role`` may not see it (as
+    ``side_verdicts`` gives it); without it the sides are checked with ``kpi_stats(...,
+    ["identity_state"], role=role)`` (no query for roles with record access). A hidden side
+    has no value or n, and the comparison has no difference, interval, p, strata or
+    coverage; ``suppressed`` is "k" when a side has fewer than k people, else "complement"."""
+    cspec = comparable_spec(spec)
+    if hidden is None:
+        hidden = {} if not restricted(role) else {
+            g.group["identity_state"]: g.suppressed
+            for g in kpi_stats(source, [kpi], ["identity_state"], cspec, role=role)
+            if g.suppressed
+        }
+    u = u or uplift(source, kpi, cspec)
     reg = u.regression or {}
-    return {
+    row = {
         "kpi": kpi,
         "unit": KPIS[kpi].unit,
         "recognized_value": u.recognized["value"],
@@ -93,18 +159,55 @@ def uplift_row(source: Source, kpi: str, spec: FilterSpec | None = None, u: Upli
         "regression_ci_low": _ci(reg.get("ci"), 0),
         "regression_ci_high": _ci(reg.get("ci"), 1),
         "overlap_warning": u.overlap_warning,
+        "suppressed": None,
+        "recognized_suppressed": hidden.get("recognized"),
+        "anonymous_suppressed": hidden.get("anonymous"),
     }
+    reasons = [r for r in (row["recognized_suppressed"], row["anonymous_suppressed"]) if r]
+    if reasons:
+        row["suppressed"] = "k" if "k" in reasons else "complement"
+        row |= {c: None for c in COMPARISON_FIGURES} | {"overlap_warning": False}
+        for state in IDENTITY_STATES:
+            if hidden.get(state):
+                row[f"{state}_value"] = row[f"{state}_n"] = None
+    return row
 
 
-def uplift_table(source: Source, spec: FilterSpec | None = None) -> pd.DataFrame:
+def _by_kpi(cells: list[GroupStats], kpis) -> dict[str, list[GroupStats]]:
+    out: dict[str, list[GroupStats]] = {k: [] for k in kpis}
+    for g in cells:
+        out[g.kpi].append(g)
+    return out
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns)
+    if df["suppressed"].notna().any():  # n stays a whole number where shown
+        df = df.astype({"recognized_n": "Int64", "anonymous_n": "Int64", "strata_used": "Int64",
+                        "strata_total": "Int64"})
+    return df
+
+
+def uplift_table(source: Source, spec: FilterSpec | None = None, *, role: str) -> pd.DataFrame:
     """Recognized − anonymous for every KPI (registry order): raw, adjusted, regression check."""
-    # One query of covariate cells serves all six KPIs (raw, adjusted and regression).
-    results = uplift_all(source, list(KPI_ORDER), comparable_spec(spec))
-    return pd.DataFrame([uplift_row(source, k, spec, results[k]) for k in KPI_ORDER], columns=UPLIFT_COLUMNS)
+    # One query of covariate cells serves all six KPIs (raw, adjusted, regression and the
+    # k-anonymity of the two sides: their sums).
+    cspec = comparable_spec(spec)
+    cells = kpi_stats(source, list(KPI_ORDER), CELL_DIMS, cspec)
+    hidden = side_verdicts(source, cells, ["identity_state"], cspec, role)
+    rows = [
+        uplift_row(
+            source, k, spec, uplift_from_cells(k, part), role=role,
+            hidden={state: r for ((state,), kpi), r in hidden.items() if kpi == k},
+        )
+        for k, part in _by_kpi(cells, KPI_ORDER).items()
+    ]
+    return _frame(rows, UPLIFT_COLUMNS)
 
 
 def forest_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """The uplift table in long form for a forest plot: kpi, estimate (raw|adjusted), diff, ci."""
+    """The uplift table in long form for a forest plot: kpi, estimate (raw|adjusted), diff,
+    ci, suppressed (the comparison's, when ``role`` may not see it: no diff, no ci)."""
     rows = []
     for r in table.itertuples(index=False):
         for est in ("raw", "adjusted"):
@@ -116,9 +219,10 @@ def forest_rows(table: pd.DataFrame) -> pd.DataFrame:
                     "diff": getattr(r, f"{est}_diff"),
                     "ci_low": getattr(r, f"{est}_ci_low"),
                     "ci_high": getattr(r, f"{est}_ci_high"),
+                    "suppressed": r.suppressed if isinstance(r.suppressed, str) else None,
                 }
             )
-    return pd.DataFrame(rows, columns=["kpi", "unit", "estimate", "diff", "ci_low", "ci_high"])
+    return pd.DataFrame(rows, columns=["kpi", "unit", "estimate", "diff", "ci_low", "ci_high", "suppressed"])
 
 
 # --------------------------------------------------------------------------- record filters
@@ -147,13 +251,27 @@ def _record_where(
 # --------------------------------------------------------------------------- (a) before login
 
 
-def negative_before_login(source: Source, spec: FilterSpec | None = None) -> pd.DataFrame:
+NEGATIVE_COLUMNS = ["kind", "identity_state", "negatives", "share", "records", "rate", "suppressed"]
+# The KPI whose records are each kind's base records (for the person bound and np).
+NEGATIVE_KPI = {"detractor": "nps", "abandoned_handoff": "handoff_abandonment", "incomplete_journey": "journey_completion"}
+
+
+def negative_before_login(source: Source, spec: FilterSpec | None = None, *, role: str) -> pd.DataFrame:
     """Negative experiences by identity state: detractor NPS responses (score ≤ 6), abandoned
     handoffs and incomplete journeys. Columns: kind, identity_state, negatives (count),
     share (of that kind's negatives, 0–1), records (all records of that kind in the state),
-    rate (negatives ÷ records, 0–1). Anonymous = started before the customer was recognized."""
+    rate (negatives ÷ records, 0–1), suppressed. Anonymous = started before the customer was
+    recognized.
+
+    k-anonymity: a (kind, state) cell is the people of its negative records; a hidden cell
+    has every figure empty, and so has the other state of its kind (the kind's total is
+    shown elsewhere: detractors, abandoned handoffs, incomplete journeys of the slice).
+    Cells certainly above k (their records-with-a-person, from the cube, exceed the k − 1
+    busiest persons' load) are not counted; the others in one query.
+    """
     spec = comparable_spec(spec)
     rows = []
+    found_by_kind: dict[str, dict[str, tuple[int, int]]] = {}
     for kind, table, negative, base in NEGATIVE_KINDS:
         clauses, params = _record_where(spec)
         where = " AND ".join([base, *clauses])
@@ -165,6 +283,7 @@ def negative_before_login(source: Source, spec: FilterSpec | None = None) -> pd.
                 params,
             ).fetchall()
         }
+        found_by_kind[kind] = found
         kind_total = sum(neg for neg, _ in found.values())
         for state in IDENTITY_STATES:
             neg, total = found.get(state, (0, 0))
@@ -176,11 +295,55 @@ def negative_before_login(source: Source, spec: FilterSpec | None = None) -> pd.
                     "share": neg / kind_total if kind_total else None,
                     "records": total,
                     "rate": neg / total if total else None,
+                    "suppressed": None,
                 }
             )
-    return pd.DataFrame(
-        rows, columns=["kind", "identity_state", "negatives", "share", "records", "rate"]
-    )
+    df = pd.DataFrame(rows, columns=NEGATIVE_COLUMNS)
+    if not restricted(role):
+        return df
+    hidden = _negative_verdicts(source, spec, found_by_kind, role)
+    df["suppressed"] = [hidden.get((k, s)) for k, s in zip(df["kind"], df["identity_state"], strict=True)]
+    mask = df["suppressed"].notna()
+    if mask.any():
+        df = df.astype({"negatives": "Int64", "records": "Int64"})
+        df.loc[mask, ["negatives", "share", "records", "rate"]] = None
+    return df
+
+
+def _negative_verdicts(
+    source: Source, spec: FilterSpec, found: dict[str, dict[str, tuple[int, int]]], role: str
+) -> dict[tuple[str, str], str]:
+    cells = {(kind, state): neg for kind, by_state in found.items() for state, (neg, _) in by_state.items() if neg}
+    # records with a person per (KPI, state) from the cube: a cell's negatives hold at least
+    # np − (records − negatives) of them (at most all the non-negative records have one)
+    people = {
+        (g.kpi, g.group["identity_state"]): (g.n, g.np)
+        for g in kpi_stats(source, sorted(set(NEGATIVE_KPI.values())), ["identity_state"], spec)
+    }
+    certain = set()
+    for (kind, state), neg in cells.items():
+        bound = person_bound(source, role, NEGATIVE_KPI[kind])
+        n, np = people.get((NEGATIVE_KPI[kind], state), (None, None))
+        records = found[kind][state][1]
+        if bound is not None and np is not None and n == records and np - (records - neg) > bound:
+            certain.add((kind, state))
+    small_kinds = {kind for kind, _ in cells.keys() - certain}
+    verdict: dict[tuple[tuple, str], str] = {}
+    if small_kinds:
+        clauses, params = _record_where(spec)
+        relation = "(" + " UNION ALL BY NAME ".join(
+            f"SELECT *, '{kind}' AS kind FROM {table} WHERE {base} AND {negative}"
+            for kind, table, negative, base in NEGATIVE_KINDS if kind in small_kinds
+        ) + ")"
+        found_small = small_group_verdicts(
+            source, role, relation, " AND ".join(["true", *clauses]), params, ["kind", "identity_state"],
+            {key: n for key, n in cells.items() if key[0] in small_kinds}, certain=certain,
+            with_complement=False,
+        )
+        verdict = {((state,), kind): r for (kind, state), r in found_small.items()}
+    # complements per kind, along the identity state only (kinds add up to no total shown)
+    suppression.complement({((state,), kind): n for (kind, state), n in cells.items()}, 1, verdict)
+    return {(kind, state): r for ((state,), kind), r in verdict.items()}
 
 
 # --------------------------------------------------------------------------- (b) churn research
@@ -194,10 +357,15 @@ def churn_spec(spec: FilterSpec | None) -> FilterSpec:
     )
 
 
-def churn_research(source: Source, spec: FilterSpec | None = None) -> dict[str, Any]:
+def churn_research(source: Source, spec: FilterSpec | None = None, *, role: str) -> dict[str, Any]:
     """Churned customers (churn date in the filter's dates, cohort filters applied) and how
     many researched contract termination in the 30 days before churning, with a Wilson 95 %
-    interval on the share (percent)."""
+    interval on the share (percent).
+
+    k-anonymity: the churned customers are one cell (the researched ones are its successes,
+    as a rate's), the customers with a contact after their research (the base of the lead
+    distribution) another; a hidden one is None with ``suppressed`` /
+    ``with_contact_suppressed`` set."""
     clauses, params = _record_where(churn_spec(spec), CHURN_COHORT_DIMS)
     where = " AND ".join(["true", *clauses])
     churned, researched, with_lead = source.con.execute(
@@ -207,7 +375,7 @@ def churn_research(source: Source, spec: FilterSpec | None = None) -> dict[str, 
         params,
     ).fetchone()
     est = stats.rate_estimate(researched, churned)
-    return {
+    out = {
         "churned": int(churned),
         "researched": int(researched),
         "share": est.value,
@@ -215,13 +383,40 @@ def churn_research(source: Source, spec: FilterSpec | None = None) -> dict[str, 
         "ci_high": est.ci_high,
         "with_contact": int(with_lead),
         "window_days": RESEARCH_WINDOW_DAYS,
+        "suppressed": None,
+        "with_contact_suppressed": None,
     }
+    if restricted(role) and churned:
+        hidden = suppression.custom_verdicts(
+            source, "churn_signals", where, params, [], role, person="customer_id"
+        ).get(())
+        if hidden:
+            return out | {c: None for c in ("churned", "researched", "share", "ci_low", "ci_high", "with_contact")} | {
+                "suppressed": hidden, "with_contact_suppressed": hidden}
+        if with_lead:
+            out["with_contact_suppressed"] = suppression.custom_verdicts(
+                source, "churn_signals", f"{where} AND research_lead_days IS NOT NULL", params, [], role,
+                person="customer_id",
+            ).get(())
+            if out["with_contact_suppressed"]:
+                out["with_contact"] = None
+    return out
 
 
-def research_lead_distribution(source: Source, spec: FilterSpec | None = None) -> pd.DataFrame:
+def _lead_bin_sql() -> str:
+    """The bin of ``research_lead_days`` in SQL, as the Python binning below (lower bound
+    inclusive, upper exclusive)."""
+    cases = " ".join(
+        f"WHEN research_lead_days < {hi} THEN '{b}'" for b, _, hi in LEAD_BINS[:-1]
+    )
+    return f"CASE {cases} ELSE '{LEAD_BINS[-1][0]}' END"
+
+
+def research_lead_distribution(source: Source, spec: FilterSpec | None = None, *, role: str) -> pd.DataFrame:
     """Churned customers who researched and then contacted, by days from first research to
     first contact (``research_lead_days``) in bins; negative = contacted before researching.
-    Columns: bin, customers, share (0–1)."""
+    Columns: bin, customers, share (0–1), suppressed. The bins add up to the customers with
+    a contact (a total shown beside them): a small bin and its complement are empty."""
     clauses, params = _record_where(churn_spec(spec), CHURN_COHORT_DIMS)
     where = " AND ".join(["research_lead_days IS NOT NULL", *clauses])
     days = [
@@ -232,13 +427,23 @@ def research_lead_distribution(source: Source, spec: FilterSpec | None = None) -
     ]
     counts = [sum(1 for d in days if lo <= d < hi) for _, lo, hi in LEAD_BINS]
     total = sum(counts)
-    return pd.DataFrame(
+    hidden: dict[tuple, str] = {}
+    if restricted(role) and total:
+        hidden = suppression.custom_verdicts(
+            source, "churn_signals", where, params, [_lead_bin_sql()], role, person="customer_id"
+        )
+    df = pd.DataFrame(
         [
-            {"bin": b, "customers": c, "share": c / total if total else None}
+            {"bin": b, "customers": c, "share": c / total if total else None, "suppressed": hidden.get((b,))}
             for (b, _, _), c in zip(LEAD_BINS, counts, strict=True)
         ],
-        columns=["bin", "customers", "share"],
+        columns=["bin", "customers", "share", "suppressed"],
     )
+    mask = df["suppressed"].notna()
+    if mask.any():
+        df = df.astype({"customers": "Int64"})
+        df.loc[mask, ["customers", "share"]] = None
+    return df
 
 
 # --------------------------------------------------------------------------- (c) high intent
@@ -253,18 +458,30 @@ def high_intent_intents(spec: FilterSpec | None) -> list[str]:
     return [i for i in HIGH_INTENT if not chosen or i in chosen]
 
 
-def high_intent_uplift(source: Source, spec: FilterSpec | None = None) -> pd.DataFrame:
+def high_intent_uplift(source: Source, spec: FilterSpec | None = None, *, role: str) -> pd.DataFrame:
     """Recognized − anonymous for journey completion and NPS within each high intent
-    (contract_termination, device_upgrade) and both together, under the active filter."""
+    (contract_termination, device_upgrade) and both together, under the active filter.
+
+    One query of covariate cells (intent is one of their dimensions) serves every row. For
+    k-anonymity the sides are the cells of intent × identity state (complements along both:
+    "both together" is their total) and, for "both together", of identity state."""
     spec = spec or FilterSpec()
     intents = high_intent_intents(spec)
-    groups = [(i, (i,)) for i in intents] + (
-        [("all_high_intent", tuple(intents))] if len(intents) > 1 else []
-    )
+    if not intents:
+        return _frame([], ["intent", *UPLIFT_COLUMNS])
+    cspec = comparable_spec(spec.with_dims(intent=tuple(intents)))
+    cells = kpi_stats(source, list(HIGH_INTENT_KPIS), CELL_DIMS, cspec)
+    grid = side_verdicts(source, cells, ["intent", "identity_state"], cspec, role)
+    both = side_verdicts(source, cells, ["identity_state"], cspec, role) if len(intents) > 1 else {}
     rows = []
-    by_group = {label: uplift_all(source, list(HIGH_INTENT_KPIS), comparable_spec(spec.with_dims(intent=values)))
-                for label, values in groups}
     for kpi in HIGH_INTENT_KPIS:
-        for label, _ in groups:
-            rows.append({"intent": label, **uplift_row(source, kpi, spec, by_group[label][kpi])})
-    return pd.DataFrame(rows, columns=["intent", *UPLIFT_COLUMNS])
+        for label in [*intents, *(["all_high_intent"] if len(intents) > 1 else [])]:
+            if label == "all_high_intent":
+                part = [g for g in cells if g.kpi == kpi]
+                hidden = {state: r for ((state,), k), r in both.items() if k == kpi}
+            else:
+                part = [g for g in cells if g.kpi == kpi and g.group["intent"] == label]
+                hidden = {state: r for ((i, state), k), r in grid.items() if k == kpi and i == label}
+            u = uplift_from_cells(kpi, part)
+            rows.append({"intent": label, **uplift_row(source, kpi, spec, u, role=role, hidden=hidden)})
+    return _frame(rows, ["intent", *UPLIFT_COLUMNS])

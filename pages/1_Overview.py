@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from cxmetrics import auth, suppression, ui, ui_filters
 from cxmetrics import overview_report as ov
-from cxmetrics import ui, ui_filters
 from cxmetrics.i18n import MISSING, fmt_int, fmt_number, t
 from cxmetrics.metrics import KPIS
 from cxmetrics.settings import get_settings
@@ -14,10 +14,11 @@ source = ui.require_source(lang)
 active = ui_filters.current()
 ui_filters.page_header(t("overview.title", lang), source, lang, active)
 settings = get_settings()
+role = auth.current_user().role  # aggregate cells with fewer than k people are suppressed for some roles
 
 period = active.period
-tiles = ui.cached(ov.tiles, source, period, active.spec)
-lines = ui.cached(ov.sparklines, source, period, active.spec)
+tiles = ui.cached(ov.tiles, source, period, active.spec, role=role)
+lines = ui.cached(ov.sparklines, source, period, active.spec, role=role)
 if period is None and active.mode != ui_filters.ALL_MODE:
     st.info(t("ov.no_period", lang))
 
@@ -38,13 +39,19 @@ columns = st.columns(3) + st.columns(3)
 for col, row in zip(columns, tiles.to_dict("records"), strict=True):
     k = row["kpi"]
     enough = bool(row["enough_data"])
+    hidden = row["suppressed"] if isinstance(row["suppressed"], str) else None
+    prev_hidden = row["previous_suppressed"] if isinstance(row["previous_suppressed"], str) else None
     delta = ov.format_delta(k, row["delta"], lang) if enough and period is not None else None
     significant = bool(row["significant"])
     spark = ov.spark_values(lines, k, settings.min_n)
     with col.container(border=True, key=f"tile_{k}"):
         st.metric(
             t(f"ov.tile.{k}", lang),
-            ov.format_value(k, row["value"], lang) if enough else t("not_enough_data", lang),
+            suppression.label(hidden, lang)
+            if hidden
+            else ov.format_value(k, row["value"], lang)
+            if enough
+            else t("not_enough_data", lang),
             delta=delta,
             delta_color=ov.delta_color(k, significant),
             delta_description=(
@@ -64,8 +71,12 @@ for col, row in zip(columns, tiles.to_dict("records"), strict=True):
                 high=ov.format_value(k, row["ci_high"], lang),
                 n=fmt_int(row["n"], lang),
             )
-            if period is not None and delta is None:
+            if prev_hidden:
+                note += " · " + t("ov.tile.previous_suppressed", lang, label=suppression.label(prev_hidden, lang))
+            elif period is not None and delta is None:
                 note += " · " + t("ov.tile.no_previous", lang)
+        elif hidden:
+            note = t("privacy.tile_note", lang, k=fmt_int(settings.k_anonymity, lang))
         else:
             note = t(
                 "ov.tile.too_few",
@@ -97,11 +108,13 @@ st.caption(t("ov.table.caption" if period is not None else "ov.table.caption_all
 shown = tiles.assign(
     label=[KPIS[k].label(lang) for k in tiles["kpi"]],
     value_s=[
-        ov.format_value(k, v, lang) for k, v in zip(tiles["kpi"], tiles["value"], strict=True)
+        suppression.label(h, lang) if isinstance(h, str) else ov.format_value(k, v, lang)
+        for k, v, h in zip(tiles["kpi"], tiles["value"], tiles["suppressed"], strict=True)
     ],
     ci=[interval(r) for _, r in tiles.iterrows()],
     previous_s=[
-        ov.format_value(k, v, lang) for k, v in zip(tiles["kpi"], tiles["previous"], strict=True)
+        suppression.label(h, lang) if isinstance(h, str) else ov.format_value(k, v, lang)
+        for k, v, h in zip(tiles["kpi"], tiles["previous"], tiles["previous_suppressed"], strict=True)
     ],
     delta_s=[
         ov.format_delta(k, v, lang) or MISSING

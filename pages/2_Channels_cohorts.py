@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from cxmetrics import app_state, ui, ui_filters
+from cxmetrics import app_state, auth, suppression, ui, ui_filters
 from cxmetrics import cohorts_report as cr
 from cxmetrics.i18n import fmt_int, fmt_number, t
 from cxmetrics.metrics import KPI_ORDER, KPIS
@@ -133,10 +133,13 @@ def fmt_value(x: float | None) -> str:
 
 # ---------------------------------------------------------------- heatmap
 st.header(t("ch.heatmap.header", lang, kpi=kpi_label, cohort=dim_label(cohort).lower()))
+# aggregate cells with fewer than k people are suppressed for roles without record access
+viewer_role = auth.current_user().role
 cells = ui.cached(
-    cr.channel_cohort_heatmap, source, kpi, cohort, active.spec, settings.min_n, settings.alpha
+    cr.channel_cohort_heatmap, source, kpi, cohort, active.spec, settings.min_n, settings.alpha,
+    role=viewer_role,
 )
-overall = ui.cached(cr.overall_value, source, kpi, active.spec)
+overall = ui.cached(cr.overall_value, source, kpi, active.spec, role=viewer_role)
 channels = cr.sort_categories(cells["channel"], "channel")
 values = cr.sort_categories(cells["cohort_value"], cohort)
 MARKS = {"above": " ▲", "below": " ▼", "": ""}
@@ -154,6 +157,18 @@ def heatmap_figure(cells: pd.DataFrame, selected: tuple[str, str] | None) -> go.
     compact = len(values) > 5
     for row in cells.itertuples():
         i, j = channels.index(row.channel), values.index(row.cohort_value)
+        hidden = row.suppressed if isinstance(row.suppressed, str) else None
+        if hidden:  # k-anonymity: no value, interval or n, only the label
+            grey[i][j] = 0
+            grey_text[i][j] = (
+                t("privacy.suppressed.short", lang)
+                if compact
+                else suppression.label(hidden, lang).replace(" (", "<br>(", 1)
+            )
+            ox.append(x_labels[j])
+            oy.append(row.channel)
+            hover.append(f"<b>{row.channel} · {x_labels[j]}</b><br>{suppression.label(hidden, lang)}")
+            continue
         n_text = f"n = {fmt_int(row.n, lang)}"
         if row.enough_data:
             z[i][j] = row.value
@@ -312,6 +327,10 @@ else:
             overall=f"{fmt_value(overall)} {unit}",
         )
     )
+    if cells["suppressed"].notna().any():
+        st.caption(
+            t("privacy.note", lang, k=fmt_int(settings.k_anonymity, lang), role=t(f"role.{viewer_role}", lang))
+        )
     event = st.plotly_chart(
         heatmap_figure(cells, state["cell"]),
         key=f"ch_heatmap_{kpi}_{cohort}",
@@ -341,7 +360,9 @@ else:
         shown = cells.assign(
             mark=[t(f"ch.{d}", lang) if d else "" for d in cells["direction"]],
             enough=[t("ch.yes" if e else "ch.no", lang) for e in cells["enough_data"]],
+            hidden=[suppression.label(h, lang) if isinstance(h, str) else "" for h in cells["suppressed"]],
         )
+        hidden_column = {"hidden": "privacy.col.suppressed"} if cells["suppressed"].notna().any() else {}
         ui.show_table(
             shown,
             lang,
@@ -358,6 +379,7 @@ else:
                 "q_value": "ch.col.q_value",
                 "mark": "ch.col.mark",
                 "enough": "ch.col.enough",
+                **hidden_column,
             },
             formats={
                 "value": "number",
@@ -430,7 +452,8 @@ def drilldown() -> None:
     else:
         st.query_params["cell"] = CELL_SEP.join(cell)
         cspec = cr.cell_spec(active.spec, cohort, *cell)
-        role = settings.role
+        me = auth.current_user()
+        role = me.role
         counts = ui.cached(cr.consent_counts, source, kpi, cspec)
         # channel and cohort values are data: plain text, never Markdown
         st.text(
@@ -462,7 +485,7 @@ def drilldown() -> None:
             seen = ss.setdefault("_audited_drilldowns", set())
             audit_key = (source.version, kpi, repr(cspec), page)
             if audit_key not in seen:
-                app_state.audit(f"local-{role}", role, "drilldown",
+                app_state.audit(me.id, role, "drilldown",
                                 {"kpi": kpi, "dims": {k: list(v) for k, v in cspec.dims.items()},
                                  "from": cspec.date_from, "to": cspec.date_to, "page": page}, len(rows))
                 seen.add(audit_key)
@@ -493,7 +516,12 @@ def drilldown() -> None:
             )
 
             def records_csv() -> bytes:
-                return ui.csv_bytes(cr.all_cell_records(source, kpi, cspec, role))
+                """Runs when the user clicks: the download is audited like an export."""
+                records = cr.all_cell_records(source, kpi, cspec, role)
+                app_state.audit(me.id, role, "drilldown_csv",
+                                {"kpi": kpi, "dims": {k: list(v) for k, v in cspec.dims.items()},
+                                 "from": cspec.date_from, "to": cspec.date_to}, len(records))
+                return ui.csv_bytes(records)
 
             ui.download_csv(records_csv, f"records_{kpi}_{cell[0]}_{cohort}.csv", "dl_ch_records", lang)
             st.caption(t("ch.drill.csv_caption", lang))
@@ -520,11 +548,12 @@ def drilldown() -> None:
                     ui.download_csv(verbatims, f"verbatims_{kpi}.csv", "dl_ch_verbatims", lang)
 
 
-if may_see_records(get_settings().role):
+viewer_role = auth.current_user().role
+if may_see_records(viewer_role):
     drilldown()
 else:
     st.header(t("ch.drill.header", lang))
-    st.info(t("ch.drill.no_access", lang, role=t(f"role.{get_settings().role}", lang)))
+    st.info(t("ch.drill.no_access", lang, role=t(f"role.{viewer_role}", lang)))
 
 # ---------------------------------------------------------------- trend
 st.header(t("ch.trend.header", lang, kpi=kpi_label))
@@ -546,7 +575,7 @@ state["trend_by"] = trend_by
 series_dim = "channel" if trend_by == "channel" else cohort
 window = cr.trend_window(source, active.period.end if active.period else None)
 trend, dropped = (
-    ui.cached(cr.kpi_trend, source, kpi, series_dim, active.spec, *window, settings.min_n)
+    ui.cached(cr.kpi_trend, source, kpi, series_dim, active.spec, *window, settings.min_n, role=viewer_role)
     if window
     else (pd.DataFrame(columns=list(cr.TREND_COLUMNS)), [])
 )
@@ -606,4 +635,8 @@ else:
     st.plotly_chart(fig, key="ch_trend", config={"displayModeBar": False})
     if dropped:
         st.caption(t("ch.trend.more", lang, n=len(dropped), names=md_escape(", ".join(dropped))))
+    if trend["suppressed"].notna().any():
+        st.caption(
+            t("privacy.note", lang, k=fmt_int(settings.k_anonymity, lang), role=t(f"role.{viewer_role}", lang))
+        )
     ui.download_csv(trend, f"trend_{kpi}_by_{series_dim}.csv", "dl_ch_trend", lang)

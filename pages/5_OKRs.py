@@ -5,8 +5,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from cxmetrics import auth, okr, ui
 from cxmetrics import committee_ui as cu
-from cxmetrics import okr, ui
 from cxmetrics.errors import UserError
 from cxmetrics.i18n import fmt_datetime, fmt_int, fmt_pct, t
 from cxmetrics.metrics import KPIS
@@ -36,8 +36,9 @@ as_of = st.date_input(
     help=t("okr.as_of_help", lang),
     format="YYYY-MM-DD",
 )
-evaluation = ui.cached(cu.okr_evaluation, source, path_key, mtime, as_of, settings.min_n)
-histories = ui.cached(cu.okr_histories, source, path_key, mtime, cu.TREND_PERIODS)
+role = auth.current_user().role  # key results with fewer than k people are suppressed for some roles
+evaluation = ui.cached(cu.okr_evaluation, source, path_key, mtime, as_of, settings.min_n, role=role)
+histories = ui.cached(cu.okr_histories, source, path_key, mtime, cu.TREND_PERIODS, role=role)
 st.caption(
     t("okr.caption", lang, cycle=okrs.cycle, as_of=evaluation["as_of"], file=ui.file_name(path_key))
     + " · "
@@ -127,7 +128,14 @@ for objective in evaluation["objectives"]:
             ["kr_id", "owner", "current_s", "ci", "n", "baseline_target", "trend"],
             f"okr_card_{objective['id']}",
         )
-        no_data = [kr["id"] for kr in objective["key_results"] if kr["status"] == "no_data"]
+        hidden = [kr["id"] for kr in objective["key_results"] if kr.get("suppressed")]
+        no_data = [
+            kr["id"] for kr in objective["key_results"] if kr["status"] == "no_data" and not kr.get("suppressed")
+        ]
+        if hidden:
+            st.caption(
+                t("okr.suppressed_krs", lang, krs=", ".join(hidden), k=fmt_int(settings.k_anonymity, lang))
+            )
         if no_data:
             st.caption(
                 t(

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from cxmetrics import app_state, okr, review, ui, ui_filters
+from cxmetrics import app_state, auth, okr, privacy, review, ui, ui_filters
 from cxmetrics import committee_ui as cu
 from cxmetrics.compare import closed_periods
 from cxmetrics.errors import UserError
@@ -18,7 +18,8 @@ from cxmetrics.settings import get_settings
 lang = ui.current_lang()
 source = ui.require_source(lang)
 settings = get_settings()
-user = cu.local_user()
+me = auth.current_user()
+user = me.id  # the logged-in email, or local-<role> in demo mode
 st.title(t("rv.title", lang))
 
 # ---------------------------------------------------------------- the review period (?review=YYYY-MM-DD)
@@ -60,7 +61,10 @@ try:
     path_key, mtime = cu.okr_file_key(path)
 except UserError as exc:
     okr_error, path_key, mtime = str(exc), None, 0.0
-data = cu.with_fresh_actions(ui.cached(cu.review_figures, source, period, path_key, mtime), period)
+# built for the viewer's role: cells with fewer than k people are suppressed for some roles
+data = cu.with_fresh_actions(
+    ui.cached(cu.review_figures, source, period, path_key, mtime, role=me.role), period, role=me.role
+)
 changes = data["changes"]
 frozen = app_state.frozen_review(period.label)
 restated_items = review.restatements(frozen["figures"], data) if frozen else []
@@ -112,6 +116,10 @@ st.caption(
         min_n=fmt_int(settings.min_n, lang),
     )
 )
+if any(r.get("suppressed") or r.get("previous_suppressed") for r in changes):
+    st.caption(
+        t("privacy.note", lang, k=fmt_int(settings.k_anonymity, lang), role=t(f"role.{me.role}", lang))
+    )
 show_all = st.toggle(t("rv.show_all", lang), key="rv_show_all")
 rows = changes if show_all else significant
 st.caption(t("rv.showing", lang, shown=fmt_int(len(rows), lang), total=fmt_int(len(changes), lang)))
@@ -281,178 +289,186 @@ elif data["okrs"]:
     ui.download_csv(strip_csv, f"review_{period.label}_okrs.csv", "dl_rv_okrs", lang)
 
 # ---------------------------------------------------------------- decisions and actions (never cached)
-st.header(t("rv.actions.header", lang))
-action_columns = {
-    "id": "rv.col.id",
-    "what": "rv.form.what",
-    "owner": "rv.col.owner",
-    "due_date": "rv.col.due",
-    "status_s": "rv.col.status",
-    "kpi_s": "rv.col.linked_kpi",
-    "filter_s": "rv.col.filter",
-}
-due_col, last_col = st.columns(2, gap="large")
-with due_col:
-    st.subheader(t("rv.due.header", lang))
-    due = data["actions_due"]
-    if due:
-        done, open_ = cu.due_summary(due)
-        st.markdown(
-            t(
-                "rv.due.summary",
-                lang,
-                done=fmt_int(done, lang),
-                open=fmt_int(open_, lang),
-                n=fmt_int(len(due), lang),
-                period=cu.period_text(period),
+if privacy.may_use_action_log(me.role):
+    st.header(t("rv.actions.header", lang))
+    action_columns = {
+        "id": "rv.col.id",
+        "what": "rv.form.what",
+        "owner": "rv.col.owner",
+        "due_date": "rv.col.due",
+        "status_s": "rv.col.status",
+        "kpi_s": "rv.col.linked_kpi",
+        "filter_s": "rv.col.filter",
+    }
+    due_col, last_col = st.columns(2, gap="large")
+    with due_col:
+        st.subheader(t("rv.due.header", lang))
+        due = data["actions_due"]
+        if due:
+            done, open_ = cu.due_summary(due)
+            st.markdown(
+                t(
+                    "rv.due.summary",
+                    lang,
+                    done=fmt_int(done, lang),
+                    open=fmt_int(open_, lang),
+                    n=fmt_int(len(due), lang),
+                    period=cu.period_text(period),
+                )
             )
-        )
-        st.caption(t("rv.due.caption", lang))
-        ui.show_table(
-            cu.actions_display(due, lang), lang, columns=action_columns, key="rv_due_table"
-        )
-        ui.download_csv(
-            cu.actions_csv(due), f"review_{period.label}_actions_due.csv", "dl_rv_due", lang
-        )
-    else:
-        st.caption(t("rv.due.none", lang))
-with last_col:
-    st.subheader(t("rv.last.header", lang))
-    last = data["actions_decided_last_time"]
-    if last:
-        st.caption(t("rv.last.caption", lang, period=cu.period_text(previous)))
-        ui.show_table(
-            cu.actions_display(last, lang), lang, columns=action_columns, key="rv_last_table"
-        )
-        ui.download_csv(
-            cu.actions_csv(last), f"review_{period.label}_actions_last.csv", "dl_rv_last", lang
-        )
-    else:
-        st.caption(t("rv.last.none", lang))
-
-active = ui_filters.current()
-linked_dims = dict(active.spec.dims)
-
-
-def _add_action() -> None:
-    s = st.session_state
-    due_date = s.get("rv_due")
-    try:
-        if due_date is None:
-            raise UserError(t("rv.form.due", lang))
-        action = app_state.add_action(
-            s.get("rv_what", ""),
-            s.get("rv_owner", ""),
-            due_date,
-            period.label,
-            user,
-            kpi=s.get("rv_kpi") or None,
-            filter_dims=linked_dims if s.get("rv_link_filter") else None,
-        )
-    except UserError as exc:
-        s["rv_message"] = ("error", str(exc))
-        return
-    s["rv_message"] = (
-        "success",
-        t("rv.form.added", lang, id=action.id, user=user, period=period.label),
-    )
-
-
-def _mark_done(action_id: int) -> None:
-    app_state.mark_done(action_id, user)
-    st.session_state["rv_message"] = ("success", t("rv.marked_done", lang, id=action_id, user=user))
-
-
-form_col, open_col = st.columns(2, gap="large")
-with form_col:
-    st.subheader(t("rv.form.header", lang))
-    with st.form("rv_add_action", clear_on_submit=True):
-        st.text_input(t("rv.form.what", lang), key="rv_what", max_chars=500)
-        owner_col, due_col2 = st.columns(2)
-        owner_col.text_input(t("rv.form.owner", lang), key="rv_owner", max_chars=120)
-        due_col2.date_input(
-            t("rv.form.due", lang),
-            value=period.end + timedelta(days=14),
-            key="rv_due",
-            format="YYYY-MM-DD",
-        )
-        st.selectbox(
-            t("rv.form.kpi", lang),
-            ["", *KPI_ORDER],
-            key="rv_kpi",
-            format_func=lambda k: KPIS[k].label(lang) if k else t("rv.form.no_kpi", lang),
-        )
-        if linked_dims:
-            st.checkbox(
-                t("rv.form.link_filter", lang, filter=cu.describe_dims(linked_dims, lang)),
-                key="rv_link_filter",
-                value=True,
+            st.caption(t("rv.due.caption", lang))
+            ui.show_table(
+                cu.actions_display(due, lang), lang, columns=action_columns, key="rv_due_table"
+            )
+            ui.download_csv(
+                cu.actions_csv(due), f"review_{period.label}_actions_due.csv", "dl_rv_due", lang
             )
         else:
-            st.caption(t("rv.form.no_filter", lang))
-        st.caption(t("rv.form.who", lang, user=user, period=period.label))
-        st.form_submit_button(t("rv.form.submit", lang), on_click=_add_action, type="primary")
-    message = st.session_state.pop("rv_message", None)
-    if message:
-        (st.error if message[0] == "error" else st.success)(message[1])
-
-every_action = [asdict(a) for a in app_state.actions()]
-with open_col:
-    st.subheader(t("rv.open.header", lang))
-    open_actions = [a for a in every_action if a["status"] == "open"]
-    if not open_actions:
-        st.caption(t("rv.open.none", lang))
-    with st.container(height=420 if len(open_actions) > 6 else "content", border=False):
-        for a in open_actions:
-            text_col, button_col = st.columns([5, 2], vertical_alignment="center")
-            # what and owner are free text typed by users: shown as plain text, never Markdown
-            text_col.text(
-                f"#{a['id']} {a['what']} — {a['owner']} · {t('rv.col.due', lang)} {a['due_date']}"
+            st.caption(t("rv.due.none", lang))
+    with last_col:
+        st.subheader(t("rv.last.header", lang))
+        last = data["actions_decided_last_time"]
+        if last:
+            st.caption(t("rv.last.caption", lang, period=cu.period_text(previous)))
+            ui.show_table(
+                cu.actions_display(last, lang), lang, columns=action_columns, key="rv_last_table"
             )
-            button_col.button(
-                t("rv.mark_done", lang),
-                key=f"rv_done_{a['id']}",
-                on_click=_mark_done,
-                args=(a["id"],),
-                icon=":material/check:",
+            ui.download_csv(
+                cu.actions_csv(last), f"review_{period.label}_actions_last.csv", "dl_rv_last", lang
             )
+        else:
+            st.caption(t("rv.last.none", lang))
 
-st.subheader(t("rv.log.header", lang))
-st.caption(t("rv.log.caption", lang))
-log_columns = {
-    **action_columns,
-    "period": "rv.col.decided_in",
-    "created": "rv.col.created",
-    "done": "rv.col.done_by",
-}
-ui.show_table(
-    cu.actions_display(every_action, lang),
-    lang,
-    columns=log_columns,
-    key="rv_log",
-    max_rows=15,
-    column_widths={
-        "id": 50,
-        "what": 260,
-        "owner": 150,
-        "due_date": 100,
-        "status_s": 90,
-        "kpi_s": 120,
-        "filter_s": 140,
-        "period": 100,
-        "created": 250,
-        "done": 250,
-    },
-)
-ui.download_csv(cu.actions_csv(every_action), "actions.csv", "dl_rv_actions", lang)
+    active = ui_filters.current()
+    linked_dims = dict(active.spec.dims)
+
+
+    def _add_action() -> None:
+        s = st.session_state
+        due_date = s.get("rv_due")
+        try:
+            if due_date is None:
+                raise UserError(t("rv.form.due", lang))
+            action = app_state.add_action(
+                s.get("rv_what", ""),
+                s.get("rv_owner", ""),
+                due_date,
+                period.label,
+                user,
+                kpi=s.get("rv_kpi") or None,
+                filter_dims=linked_dims if s.get("rv_link_filter") else None,
+                role=me.role,
+            )
+        except UserError as exc:
+            s["rv_message"] = ("error", str(exc))
+            return
+        s["rv_message"] = (
+            "success",
+            t("rv.form.added", lang, id=action.id, user=user, period=period.label),
+        )
+
+
+    def _mark_done(action_id: int) -> None:
+        app_state.mark_done(action_id, user, role=me.role)
+        st.session_state["rv_message"] = ("success", t("rv.marked_done", lang, id=action_id, user=user))
+
+
+    form_col, open_col = st.columns(2, gap="large")
+    with form_col:
+        st.subheader(t("rv.form.header", lang))
+        with st.form("rv_add_action", clear_on_submit=True):
+            st.text_input(t("rv.form.what", lang), key="rv_what", max_chars=500)
+            owner_col, due_col2 = st.columns(2)
+            owner_col.text_input(t("rv.form.owner", lang), key="rv_owner", max_chars=120)
+            due_col2.date_input(
+                t("rv.form.due", lang),
+                value=period.end + timedelta(days=14),
+                key="rv_due",
+                format="YYYY-MM-DD",
+            )
+            st.selectbox(
+                t("rv.form.kpi", lang),
+                ["", *KPI_ORDER],
+                key="rv_kpi",
+                format_func=lambda k: KPIS[k].label(lang) if k else t("rv.form.no_kpi", lang),
+            )
+            if linked_dims:
+                st.checkbox(
+                    t("rv.form.link_filter", lang, filter=cu.describe_dims(linked_dims, lang)),
+                    key="rv_link_filter",
+                    value=True,
+                )
+            else:
+                st.caption(t("rv.form.no_filter", lang))
+            st.caption(t("rv.form.who", lang, user=user, period=period.label))
+            st.form_submit_button(t("rv.form.submit", lang), on_click=_add_action, type="primary")
+        message = st.session_state.pop("rv_message", None)
+        if message:
+            (st.error if message[0] == "error" else st.success)(message[1])
+
+    every_action = [asdict(a) for a in app_state.actions(role=me.role)]
+    with open_col:
+        st.subheader(t("rv.open.header", lang))
+        open_actions = [a for a in every_action if a["status"] == "open"]
+        if not open_actions:
+            st.caption(t("rv.open.none", lang))
+        with st.container(height=420 if len(open_actions) > 6 else "content", border=False):
+            for a in open_actions:
+                text_col, button_col = st.columns([5, 2], vertical_alignment="center")
+                # what and owner are free text typed by users: shown as plain text, never Markdown
+                text_col.text(
+                    f"#{a['id']} {a['what']} — {a['owner']} · {t('rv.col.due', lang)} {a['due_date']}"
+                )
+                button_col.button(
+                    t("rv.mark_done", lang),
+                    key=f"rv_done_{a['id']}",
+                    on_click=_mark_done,
+                    args=(a["id"],),
+                    icon=":material/check:",
+                )
+
+    st.subheader(t("rv.log.header", lang))
+    st.caption(t("rv.log.caption", lang))
+    log_columns = {
+        **action_columns,
+        "period": "rv.col.decided_in",
+        "created": "rv.col.created",
+        "done": "rv.col.done_by",
+    }
+    ui.show_table(
+        cu.actions_display(every_action, lang),
+        lang,
+        columns=log_columns,
+        key="rv_log",
+        max_rows=15,
+        column_widths={
+            "id": 50,
+            "what": 260,
+            "owner": 150,
+            "due_date": 100,
+            "status_s": 90,
+            "kpi_s": 120,
+            "filter_s": 140,
+            "period": 100,
+            "created": 250,
+            "done": 250,
+        },
+    )
+    ui.download_csv(cu.actions_csv(every_action), "actions.csv", "dl_rv_actions", lang)
+
+else:  # the executive role sees aggregates only: no action log (privacy.ACTION_LOG_ROLES)
+    st.header(t("rv.actions.header", lang))
+    st.info(t("rv.actions.role", lang, role=t(f"role.{me.role}", lang)), icon=":material/lock:")
 
 # ---------------------------------------------------------------- closing the review
 st.header(t("rv.close.header", lang))
 
 
 def _close_review() -> None:
-    app_state.freeze_review(period.label, review.frozen_figures(data), data["data_version"], user)
-    app_state.audit(user, settings.role, "close_review", {"period": period.label}, len(changes))
+    app_state.freeze_review(
+        period.label, review.frozen_figures(data), data["data_version"], user, role=me.role
+    )
+    app_state.audit(user, me.role, "close_review", {"period": period.label}, len(changes))
     st.session_state["rv_closed_message"] = t("rv.close.done", lang, period=period.label, user=user)
 
 
@@ -469,7 +485,7 @@ if frozen:
             v=frozen["data_version"],
         )
     )
-elif cu.can_close_review(settings.role):
+elif me.role in privacy.CLOSE_REVIEW_ROLES:
     st.button(
         t("rv.close.button", lang),
         key="rv_close",
@@ -478,7 +494,7 @@ elif cu.can_close_review(settings.role):
         icon=":material/lock:",
     )
 else:
-    st.caption(t("rv.close.role", lang, role=t(f"role.{settings.role}", lang)))
+    st.caption(t("rv.close.role", lang, role=t(f"role.{me.role}", lang)))
 
 # ---------------------------------------------------------------- review pack export buttons
 pack = st.container(key="rv_pack")

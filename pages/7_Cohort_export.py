@@ -6,19 +6,19 @@ from pathlib import Path
 
 import streamlit as st
 
-from cxmetrics import ui, ui_filters
+from cxmetrics import auth, ui, ui_filters
 from cxmetrics.errors import UserError
 from cxmetrics.export import excluded_without_consent, export_cohort, preview
 from cxmetrics.i18n import fmt_int, t
 from cxmetrics.privacy import may_see_raw_ids, may_see_records
-from cxmetrics.settings import get_settings
 
 lang = ui.current_lang()
 source = ui.require_source(lang)
 active = ui_filters.current()
 ui_filters.page_header(t("export.title", lang), source, lang, active)
 st.caption(t("export.intro", lang))
-role = get_settings().role
+me = auth.current_user()
+role = me.role
 if not may_see_records(role):
     st.info(t("export.no_access", lang, role=t(f"role.{role}", lang)))
     st.stop()
@@ -42,7 +42,7 @@ if st.button(t("export.prepare", lang), type="primary"):
     with tempfile.TemporaryDirectory() as tmp:
         try:
             res = export_cohort(
-                source, active.spec, Path(tmp) / name, kind=kind, role=role, user=f"local-{role}",
+                source, active.spec, Path(tmp) / name, kind=kind, role=role, user=me.id,
                 progress=lambda done, all_rows: bar.progress(min(1.0, done / max(all_rows, 1))),
             )
         except UserError as exc:

@@ -92,7 +92,7 @@ def test_progress_expected_and_status_by_hand(okr_file: Path) -> None:
         ("handoff_abandonment", date(2026, 1, 30), "chatbot", 50, 10),  # 20 %
     ]
     src = cube_source(rows, datetime(2026, 2, 1, 18, 0))
-    res = evaluate(src, load_okrs(okr_file), min_n=30)
+    res = evaluate(src, load_okrs(okr_file), min_n=30, role="analyst")
     assert res["as_of"] == "2026-02-01"
     o1, o2 = res["objectives"]
     kr1, kr2 = o1["key_results"]
@@ -112,7 +112,7 @@ def test_progress_expected_and_status_by_hand(okr_file: Path) -> None:
 
 def test_few_records_report_progress_but_no_status(okr_file: Path) -> None:
     src = cube_source([("csat", date(2026, 1, 20), "web", 10, 9)], datetime(2026, 2, 1))
-    kr1 = evaluate(src, load_okrs(okr_file), min_n=30)["objectives"][0]["key_results"][0]
+    kr1 = evaluate(src, load_okrs(okr_file), min_n=30, role="analyst")["objectives"][0]["key_results"][0]
     # 90 % is beyond the target (progress clamps to 1) but n = 10 < 30: "not enough data".
     assert kr1["progress"] == 1.0 and kr1["expected"] is not None and kr1["status"] == "no_data"
 
@@ -120,9 +120,9 @@ def test_few_records_report_progress_but_no_status(okr_file: Path) -> None:
 def test_explicit_as_of_moves_the_window(okr_file: Path) -> None:
     src = cube_source([("csat", date(2026, 1, 20), "web", 40, 26)], datetime(2026, 2, 28))
     okrs = load_okrs(okr_file)
-    assert evaluate(src, okrs, as_of=date(2026, 2, 16), min_n=30)["objectives"][0]["key_results"][0]["n"] == 40
+    assert evaluate(src, okrs, as_of=date(2026, 2, 16), min_n=30, role="analyst")["objectives"][0]["key_results"][0]["n"] == 40
     # Window 2026-01-21 .. 2026-02-17: the 2026-01-20 records fall out.
-    assert evaluate(src, okrs, as_of=date(2026, 2, 17), min_n=30)["objectives"][0]["key_results"][0]["n"] == 0
+    assert evaluate(src, okrs, as_of=date(2026, 2, 17), min_n=30, role="analyst")["objectives"][0]["key_results"][0]["n"] == 0
 
 
 @pytest.mark.parametrize(

@@ -402,7 +402,7 @@ def test_trend_keeps_the_largest_series(demo: Path) -> None:
     source = snapshot.open_snapshot(demo)
     window = cr.trend_window(source, None)
     assert window is not None and window[1].isoformat() == "2026-03-01"
-    trend, dropped = cr.kpi_trend(source, "nps", "region", FilterSpec(), *window, 30, max_series=3)
+    trend, dropped = cr.kpi_trend(source, "nps", "region", FilterSpec(), *window, 30, max_series=3, role="analyst")
     assert trend["series"].nunique() == 3 and dropped
     by = kpi_stats(
         source, ["nps"], ["period", "region"], FilterSpec(date_from=window[0], date_to=window[1])

@@ -16,7 +16,7 @@ from cxmetrics import journeys_report as jr
 from cxmetrics import metrics, snapshot
 from cxmetrics.compare import last_closed_period
 from cxmetrics.filters import FilterSpec
-from cxmetrics.i18n import fmt_pct
+from cxmetrics.i18n import MISSING, fmt_int, fmt_pct
 from tests.apptest import open_page
 
 pytest.importorskip("cxmetrics.synth")
@@ -80,7 +80,7 @@ def test_completion_and_fcr_tables_equal_the_engine(demo) -> None:
     source, spec = demo
     at = _run()
     shown = _frame(at, "Journey type", "Channel", "Completion (%)")
-    expected = jr.journey_completion(source, spec)
+    expected = jr.journey_completion(source, spec, role="analyst")
     assert shown["Completion (%)"].tolist() == expected["value"].tolist()
     assert shown["Journeys (n)"].tolist() == expected["n"].tolist()
     kpi = {
@@ -116,12 +116,12 @@ def test_step_funnel_follows_the_selector(demo) -> None:
     at = _run()
     first = _frame(at, "Stage", "% of started")
     assert (
-        first["Journeys"].tolist() == jr.step_funnel(source, spec, "billing")["journeys"].tolist()
+        first["Journeys"].tolist() == jr.step_funnel(source, spec, "billing", role="analyst")["journeys"].tolist()
     )
     assert first["Stage"].iloc[-1] == "✓ goal reached"
     at.selectbox(key="jr_journey_type").set_value("plan_change").run()
     assert not at.exception
-    funnel = jr.step_funnel(source, spec, "plan_change")
+    funnel = jr.step_funnel(source, spec, "plan_change", role="analyst")
     shown = _frame(at, "Stage", "% of started")
     assert shown["Stage"].tolist() == [*funnel["stage"].iloc[:-1], "✓ goal reached"]
     assert shown["Journeys"].tolist() == funnel["journeys"].tolist()
@@ -133,7 +133,7 @@ def test_handoff_tiles_and_tables_equal_the_kpi(demo) -> None:
     source, spec = demo
     at = _run()
     (kpi,) = metrics.kpi_stats(source, ["handoff_abandonment"], [], spec)
-    total = jr.handoff_funnel(source, spec, None).iloc[0]
+    total = jr.handoff_funnel(source, spec, None, role="analyst").iloc[0]
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Handed off"] == str(int(total["handed_off"])) and total["handed_off"] == kpi.n
     assert tiles["Abandoned"] == str(int(total["abandoned"])) and total["abandoned"] == kpi.s1
@@ -155,10 +155,10 @@ def test_repeat_paths_table_equals_the_engine(demo) -> None:
     source, spec = demo
     at = _run()
     shown = _frame(at, "Path", "Episodes", "% of episodes")
-    expected = jr.repeat_paths(source, spec)
+    expected = jr.repeat_paths(source, spec, role="analyst")
     assert shown["Path"].tolist() == expected["path"].tolist()
     assert shown["Episodes"].tolist() == expected["episodes"].tolist()
-    overall = jr.fcr_overall(source, spec)
+    overall = jr.fcr_overall(source, spec, role="analyst")
     assert expected["episodes"].sum() == overall["repeated"]
     assert any(
         f"({overall['n']} in this slice, {overall['repeated']} with a repeat)" in c.value
@@ -170,7 +170,7 @@ def test_all_dates_in_the_url(demo) -> None:
     source, _ = demo
     at = _run(period="all")
     shown = _frame(at, "Path", "Episodes")
-    assert shown["Episodes"].tolist() == jr.repeat_paths(source, FilterSpec())["episodes"].tolist()
+    assert shown["Episodes"].tolist() == jr.repeat_paths(source, FilterSpec(), role="analyst")["episodes"].tolist()
     (kpi,) = metrics.kpi_stats(source, ["handoff_abandonment"], [], FilterSpec())
     assert {m.label: m.value for m in at.metric}["Handed off"] == f"{kpi.n:,d}"
 
@@ -196,3 +196,46 @@ def test_no_data(app_db_env, empty_db: Path) -> None:
     at = _run()
     assert at.info and "No data yet" in at.info[0].value
     assert not at.dataframe and not at.error
+
+
+LABEL = "suppressed (fewer than 5 people)"
+COMPLEMENT = "suppressed (protects a small cell)"
+
+
+def test_executive_sees_labels_not_small_cells(demo, monkeypatch: pytest.MonkeyPatch, app_db_env,
+                                               demo_db: Path) -> None:
+    """As executive (k = 5) the demo's small groups show the label, never their figures,
+    and the page says why once."""
+    source, spec = demo
+    monkeypatch.setenv("CXM_ROLE", "executive")
+    app_db_env(demo_db)  # clears the caches, so the role is read again
+    at = _run()
+    assert [h.value for h in at.header] == HEADERS_EN
+    assert any(c.value.startswith("Cells with fewer than 5 people are suppressed for the executive role")
+               for c in at.caption)
+    # handoffs by intent: the rows the library hides show the label, and no KPI n
+    expected = jr.handoff_funnel(source, spec, "intent", role="executive")
+    hidden = expected[expected["handoff_suppressed"].notna()]
+    assert len(hidden), "the check needs a small group in the demo data"
+    shown = _frame(at, "Intent", "Handed off", "Abandonment (%)").set_index("Intent")
+    for intent, reason in zip(hidden["intent"], hidden["handoff_suppressed"], strict=True):
+        assert shown.loc[intent, "Abandonment (%)"] == (LABEL if reason == "k" else COMPLEMENT)
+        assert shown.loc[intent, "KPI n"] == shown.loc[intent, "Handed off"] == MISSING
+    visible = expected[expected["suppressed"].isna() & expected["handoff_suppressed"].isna()]
+    for intent, n in zip(visible["intent"], visible["n"], strict=True):
+        assert shown.loc[intent, "KPI n"] == fmt_int(n)  # as text in a table with a label
+    # FCR by intent: the label in the value column, no n
+    fcr = _frame(at, "Intent", "FCR (%)")
+    small = fcr[fcr["FCR (%)"].astype(str).str.startswith("suppressed")]
+    assert len(small) and (small["Episodes (n)"] == MISSING).all()
+    # the analyst's numbers are nowhere in the executive's table
+    analyst = jr.fcr_by(source, spec, "intent", role="analyst").set_index("intent")
+    for intent in small["Intent"]:
+        assert str(analyst.loc[intent, "n"]) not in fcr[fcr["Intent"] == intent].astype(str).values
+    assert not at.error
+    # an analyst on the same view sees no label
+    monkeypatch.setenv("CXM_ROLE", "analyst")
+    app_db_env(demo_db)
+    at = _run()
+    assert not any("suppressed" in str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
+    assert not any(c.value.startswith("Cells with fewer than") for c in at.caption)

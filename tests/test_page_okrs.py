@@ -108,7 +108,7 @@ def _kr_table(at: AppTest, title_header: str = "Key result") -> pd.DataFrame:
 
 def _evaluate(db_path: Path, okr_path: Path, as_of: date | None = None) -> dict:
     source = snapshot.open_snapshot(db_path)
-    return okr.evaluate(source, okr.load_okrs(okr_path), as_of)
+    return okr.evaluate(source, okr.load_okrs(okr_path), as_of, role="analyst")
 
 
 def _krs(evaluation: dict) -> list[dict]:
@@ -190,7 +190,7 @@ def test_trend_is_the_key_result_history(demo: Path, okr_file: Path) -> None:
     source = snapshot.open_snapshot(demo)
     okrs = okr.load_okrs(okr_file)
     kr = okrs.objectives[0].key_results[0]
-    history = okr.key_result_history(source, kr, closed_periods(source, cu.TREND_PERIODS))
+    history = okr.key_result_history(source, kr, closed_periods(source, cu.TREND_PERIODS), role="analyst")
     table = _kr_table(at)
     assert list(table.iloc[0]["Trend"]) == pytest.approx(
         [h["value"] for h in history if h["value"] is not None]

@@ -109,7 +109,7 @@ def _review(db_path: Path, okr_path: Path, start: str = LAST_CLOSED) -> dict:
     source = snapshot.open_snapshot(db_path)
     period = review.period_for(source, date.fromisoformat(start))
     return review.review_data(
-        source, period, okr.load_okrs(okr_path), state_path=app_state.default_path()
+        source, period, okr.load_okrs(okr_path), state_path=app_state.default_path(), role="analyst"
     )
 
 
@@ -253,7 +253,7 @@ def test_adding_an_action_persists(demo: Path, okr_file: Path) -> None:
     assert at.checkbox(key="rv_link_filter").value is True
     _button(at, "Add action").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    [action] = app_state.actions()
+    [action] = app_state.actions(role="committee")
     assert (action.what, action.owner, action.due_date, action.kpi) == (
         "Call back web abandoners",
         "Digital CX lead",
@@ -275,21 +275,20 @@ def test_an_action_needs_a_description(demo: Path, okr_file: Path) -> None:
     at.text_input(key="rv_owner").input("Someone")
     _button(at, "Add action").click().run()
     assert at.error and "description and an owner" in at.error[0].value
-    assert app_state.actions() == []
+    assert app_state.actions(role="committee") == []
 
 
 def test_mark_done_and_due_this_period(demo: Path, okr_file: Path) -> None:
-    a = app_state.add_action("Fix IVR routing", "Ops", date(2026, 2, 20), "2026-02-02", "someone")
+    a = app_state.add_action("Fix IVR routing", "Ops", date(2026, 2, 20), "2026-02-02", "someone", role="committee")
     b = app_state.add_action(
-        "Review bot intents", "AI lead", date(2026, 2, 25), "2026-02-02", "someone"
-    )
+        "Review bot intents", "AI lead", date(2026, 2, 25), "2026-02-02", "someone", role="committee")
     at = _run()
     assert any(m.value.startswith("0 done · 2 not done") for m in at.markdown)
     last = _frame(at, "#", "What", "Due")  # decided last time = the due table here: same actions
     assert set(last["What"]) == {"Fix IVR routing", "Review bot intents"}
     at.button(key=f"rv_done_{a.id}").click().run()
     assert not at.exception
-    done = {x.id: x for x in app_state.actions()}
+    done = {x.id: x for x in app_state.actions(role="committee")}
     assert done[a.id].status == "done" and done[a.id].done_by == "local-analyst"
     assert done[b.id].status == "open"
     assert any(m.value.startswith("1 done · 1 not done") for m in at.markdown)
@@ -327,7 +326,7 @@ def test_restated_figures_show_as_reported_beside_restated(demo: Path, okr_file:
         "current": first["current"] + 5.0,
         "current_n": first["current_n"] - 7,
     }
-    app_state.freeze_review(LAST_CLOSED, figures, data["data_version"], "someone")
+    app_state.freeze_review(LAST_CLOSED, figures, data["data_version"], "someone", role="committee")
     at = _run()
     assert at.warning and "1 figures changed" in at.warning[0].value
     restated = _frame(at, "As reported", "Restated", "n as reported")

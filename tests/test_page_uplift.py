@@ -86,13 +86,26 @@ def test_page_sections_caveat_and_downloads(demo) -> None:
         "Recognized vs anonymous, every KPI",
         "The telco questions",
     ]
-    assert [s.value for s in at.subheader][:3] == [
-        "How many negative experiences start before login?",
-        "Did churned customers research contract termination first?",
-        "Uplift for high-intent journeys when recognized in real time",
-    ]
-    assert len(at.get("plotly_chart")) == 4
-    assert len(at.get("download_button")) == 6
+    # the three questions are lazy tabs: only the open one runs; the URL keeps it (?q=)
+    assert [tab.label for tab in at.tabs] == ["Before login", "Churn and termination research",
+                                              "High-intent journeys"]
+    for q, subheader, charts, downloads in (
+        (None, "How many negative experiences start before login?", 2, 3),
+        ("churn", "Did churned customers research contract termination first?", 2, 4),
+        ("high_intent", "Uplift for high-intent journeys when recognized in real time", 2, 3),
+    ):
+        at = _run(q=q)
+        assert [s.value for s in at.subheader][:1] == [subheader], q
+        assert "Filter" in [s.value for s in at.subheader][1:]  # the sidebar's, nothing else
+        assert len(at.get("plotly_chart")) == charts, q
+        assert len(at.get("download_button")) == downloads, q
+        assert at.query_params["q"] in (q or "before_login", [q or "before_login"])
+
+
+def test_an_unknown_question_in_the_link_is_ignored_with_a_notice(demo) -> None:
+    at = _run(q="<script>")
+    assert any("Ignored the question '<script>'" in w.value for w in at.warning)
+    assert [s.value for s in at.subheader][0] == "How many negative experiences start before login?"
 
 
 def test_every_kpi_equals_the_uplift_engine(demo) -> None:
@@ -166,7 +179,7 @@ def test_negative_experiences_before_login_equal_hand_counts(demo) -> None:
 
 
 def test_churn_research_equals_churn_signals(demo) -> None:
-    at = _run(period="all", segment="consumer")
+    at = _run(period="all", segment="consumer", q="churn")
     churned, researched = demo.con.execute(
         "SELECT count(*), count(*) FILTER (WHERE researched) FROM churn_signals WHERE segment = 'consumer'"
     ).fetchone()
@@ -186,7 +199,7 @@ def test_churn_research_equals_churn_signals(demo) -> None:
 
 
 def test_high_intent_uplift_equals_the_engine(demo) -> None:
-    at = _run()
+    at = _run(q="high_intent")
     table = _table(at, "KPI", "Intent", "Raw diff. (95% CI)")
     rows = {(r["KPI"], r["Intent"]): r for r in table.to_dict("records")}
     for kpi in ("journey_completion", "nps"):
@@ -214,9 +227,9 @@ def test_identity_filter_is_not_applied_here(demo) -> None:
 
 
 def test_intent_filter_without_high_intents(demo) -> None:
-    at = _run(intent="billing")
+    at = _run(intent="billing", q="high_intent")
     assert any("excludes both high intents" in i.value for i in at.info)
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 1  # the KPI forest plot; no high-intent one
 
 
 def test_spanish(demo) -> None:
@@ -238,3 +251,54 @@ def test_without_data_the_page_says_so(empty: Path) -> None:
     assert at.info and "No data yet" in at.info[0].value
     assert not at.dataframe
     assert not at.get("plotly_chart")
+
+
+LABEL = "suppressed (fewer than 5 people)"
+COMPLEMENT = "suppressed (protects a small cell)"
+
+
+def test_executive_sees_labels_not_small_cells(demo, monkeypatch: pytest.MonkeyPatch, app_db_env,
+                                               demo_db: Path) -> None:
+    """As executive (k = 5) a comparison with a small side shows the label for its sides and
+    no difference; the small churn cohort and the high-intent NPS cells too."""
+    from cxmetrics import uplift_report as up
+
+    monkeypatch.setenv("CXM_ROLE", "executive")
+    app_db_env(demo_db)
+    at = _run()
+    assert any(c.value.startswith("Cells with fewer than 5 people are suppressed for the executive role")
+               for c in at.caption)
+    expected = up.uplift_table(demo, LAST, role="executive").set_index("kpi")
+    hidden = expected[expected["suppressed"].notna()]
+    assert len(hidden), "the check needs a small side in the demo data"
+    table = _table(at, "KPI", "Raw diff. (95% CI)").set_index("KPI")
+    labels = {"k": LABEL, "complement": COMPLEMENT}
+    for kpi, row in hidden.iterrows():
+        shown = table.loc[KPIS[kpi].label_en]
+        assert shown["Recognized (n)"] == labels[row["recognized_suppressed"]]
+        assert shown["Anonymous (n)"] == labels[row["anonymous_suppressed"]]
+        assert {shown[c] for c in ("Raw diff. (95% CI)", "p (raw)", "Adjusted diff. (95% CI)", "Strata",
+                                   "Coverage", "Regression (95% CI)")} == {"—"}
+    for kpi in expected.index.difference(hidden.index):  # the others as the analyst sees them
+        u = uplift(demo, kpi, LAST)
+        assert _n(table.loc[KPIS[kpi].label_en, "Recognized (n)"]) == u.recognized["n"]
+    # the forest plot has no marker for a hidden comparison, and says why in its panel
+    spec = _chart(at, "Recognized − anonymous, with 95% interval")
+    for i, kpi in enumerate(KPI_ORDER):
+        if kpi in hidden.index:
+            assert all(x is None for x in _values(spec["data"][2 * i]["x"]))
+    assert any(a["text"].startswith("suppressed (") for a in spec["layout"]["annotations"])
+    # churn: the demo's churned customers in the period are fewer than 5
+    churn = up.churn_research(demo, LAST, role="executive")
+    at = _run(q="churn")
+    if churn["suppressed"]:
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Churned customers"] == metrics["Researched termination first (%)"] == "suppressed"
+        assert labels[churn["suppressed"]] in [c.value for c in at.caption]
+    # high intent: the hidden rows carry the label, the rest their n
+    high = up.high_intent_uplift(demo, LAST, role="executive")
+    assert high["suppressed"].notna().any()
+    at = _run(q="high_intent")
+    shown = _table(at, "KPI", "Intent", "Raw diff. (95% CI)")
+    assert any(v.startswith("suppressed (") for v in shown["Recognized (n)"])
+    assert not at.error

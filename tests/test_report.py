@@ -41,10 +41,10 @@ def pack_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = open_snapshot(db)
     period = last_closed_period(source)
     app_state.add_action(MALICIOUS, "Service lead <ops>", period.end - timedelta(days=2), period.previous().start.isoformat(),
-                         user="maria", kpi="handoff_abandonment", filter_dims={"channel": ["chatbot"]}, path=state)
+                         user="maria", kpi="handoff_abandonment", filter_dims={"channel": ["chatbot"]}, path=state, role="committee")
     done = app_state.add_action("Review web copy & tone", "Digital CX lead", period.start,
-                                period.previous().start.isoformat(), user="luis", kpi="nps", path=state)
-    app_state.mark_done(done.id, "luis", state)
+                                period.previous().start.isoformat(), user="luis", kpi="nps", path=state, role="committee")
+    app_state.mark_done(done.id, "luis", state, role="committee")
     return db
 
 
@@ -53,7 +53,7 @@ def data(pack_db: Path) -> dict:
     source = open_snapshot(pack_db)
     period = last_closed_period(source)
     okrs = load_okrs(PROJECT_ROOT / "data" / "okrs.yaml")
-    return review_data(source, period, okrs, None, pack_db.parent / "app_state.sqlite")
+    return review_data(source, period, okrs, None, pack_db.parent / "app_state.sqlite", role="analyst")
 
 
 @pytest.fixture(scope="module")

@@ -39,23 +39,23 @@ def test_actions_survive_reingest_and_restart(tmp_path: Path) -> None:
     db = build(tmp_path, "a", survey_rows("x", "2026-02-03", 40, 20))
     a = app_state.add_action("Call back chatbot abandoners", "Service lead", date(2026, 2, 20), "2026-02-02",
                              user="maria", kpi="handoff_abandonment", filter_dims={"channel": ["chatbot"]},
-                             path=state)
+                             path=state, role="committee")
     # A re-ingest and a full rebuild touch only the data database.
     build(tmp_path, "b", survey_rows("y", "2026-02-04", 40, 10))
     assert db.exists()
     # A new process (an app restart) sees the action, and can mark it done.
     code = (
         "import sys; from pathlib import Path; from cxmetrics import app_state;"
-        "p = Path(sys.argv[1]); [a] = app_state.actions(p); app_state.mark_done(a.id, 'luis', p);"
+        "p = Path(sys.argv[1]); [a] = app_state.actions(p, role='committee'); app_state.mark_done(a.id, 'luis', p, role='committee');"
         "print(a.what, a.owner, a.due_date, a.filter)"
     )
     out = subprocess.run([sys.executable, "-c", code, str(state)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "Call back chatbot abandoners Service lead 2026-02-20 {'channel': ['chatbot']}"
-    [done] = app_state.actions(state)
+    [done] = app_state.actions(state, role="committee")
     assert (done.id, done.status, done.done_by, done.created_by) == (a.id, "done", "luis", "maria")
-    assert [x.id for x in app_state.actions_due_in(date(2026, 2, 16), date(2026, 3, 1), state)] == [a.id]
+    assert [x.id for x in app_state.actions_due_in(date(2026, 2, 16), date(2026, 3, 1), state, role="committee")] == [a.id]
     with pytest.raises(UserError):
-        app_state.add_action("  ", "x", date(2026, 2, 20), "2026-02-02", user="maria", path=state)
+        app_state.add_action("  ", "x", date(2026, 2, 20), "2026-02-02", user="maria", path=state, role="committee")
 
 
 def test_review_freezes_and_flags_restatements(tmp_path: Path) -> None:
@@ -67,15 +67,15 @@ def test_review_freezes_and_flags_restatements(tmp_path: Path) -> None:
     src = open_snapshot(db)
     period = period_for(src, date(2026, 2, 2))
     assert period == Period(date(2026, 2, 2), date(2026, 2, 15))
-    data = review_data(src, period, state_path=state)
+    data = review_data(src, period, state_path=state, role="analyst")
     overall = next(r for r in data["changes"] if r["kpi"] == "nps" and r["dimension"] == "all")
     assert (overall["current"], overall["previous"], overall["current_n"]) == (-50.0, 0.0, 40)
     assert overall["diff"] == pytest.approx(-50.0)
-    app_state.freeze_review("2026-02-02", frozen_figures(data), data["data_version"], "maria", state)
+    app_state.freeze_review("2026-02-02", frozen_figures(data), data["data_version"], "maria", state, role="committee")
     # Late data for the closed period arrives: the page must show "as reported" vs "restated".
     db = build(tmp_path, "late", survey_rows("l", "2026-02-10", 20, 20))
     src = open_snapshot(db)
-    later = review_data(src, period, state_path=state)
+    later = review_data(src, period, state_path=state, role="analyst")
     frozen = app_state.frozen_review("2026-02-02", state)
     changed = restatements(frozen["figures"], later)
     nps_all = next(c for c in changed if c["kpi"] == "nps" and c["dimension"] == "all")
@@ -83,7 +83,7 @@ def test_review_freezes_and_flags_restatements(tmp_path: Path) -> None:
     assert nps_all["restated"]["current_n"] == 60  # 30 promoters, 30 detractors -> 0
     assert nps_all["restated"]["current"] == pytest.approx(0.0)
     # Freezing again keeps the first figures.
-    app_state.freeze_review("2026-02-02", frozen_figures(later), later["data_version"], "luis", state)
+    app_state.freeze_review("2026-02-02", frozen_figures(later), later["data_version"], "luis", state, role="committee")
     assert app_state.frozen_review("2026-02-02", state)["closed_by"] == "maria"
 
 

@@ -98,3 +98,192 @@ def test_drilldown_views_are_audited(demo_db: Path, app_db_env, tmp_path: Path) 
     entries = [e for e in app_state.audit_entries(path=app_state.default_path()) if e["action"] == "drilldown"]
     assert len(entries) == 1
     assert entries[0]["role"] == "analyst" and entries[0]["rows"] >= 0 and '"kpi"' in entries[0]["filter_json"]
+
+
+# --------------------------------------------------------------------------- k-anonymity
+
+SEES_SMALL_CELLS = {"analyst", "admin"}  # roles with record-level access see every aggregate cell
+
+
+def _people(src, kpi: str, by: list[str]) -> dict[tuple, int]:
+    """Distinct persons per group, counted here straight from the record table."""
+    from cxmetrics.metrics import KPIS
+
+    spec = KPIS[kpi]
+    cols = ", ".join(by)
+    rows = src.con.execute(
+        f"SELECT {cols}, count(DISTINCT person) FROM {spec.record_table} WHERE {spec.where} GROUP BY ALL"
+    ).fetchall()
+    return {tuple(r[:-1]): r[-1] for r in rows}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_small_cells_follow_the_role(demo_db: Path, role: str) -> None:
+    """Executive and committee never see a cell with fewer than k people (and see every
+    other cell unless it is a complement); analyst and admin see every cell."""
+    from cxmetrics.metrics import kpi_stats
+
+    src = open_snapshot(demo_db)
+    by = ["channel", "region", "plan"]  # a fine grouping: many small cells
+    for kpi in ("nps", "journey_completion"):
+        people = _people(src, kpi, by)
+        assert any(p < 5 for p in people.values()), "the check needs small cells"
+        rows = kpi_stats(src, [kpi], by, FilterSpec(), role=role)
+        assert len(rows) == len(people)
+        for g in rows:
+            p = people[tuple(g.group[d] for d in by)]
+            if role in SEES_SMALL_CELLS:
+                assert g.suppressed is None and g.n > 0
+            elif p < 5:
+                assert g.suppressed == "k" and (g.n, g.s1, g.s2) == (0, 0.0, 0.0), (g, p)
+            else:
+                assert g.suppressed in (None, "complement"), (g, p)
+        if role not in SEES_SMALL_CELLS:
+            assert any(g.suppressed == "k" for g in rows) and any(g.suppressed is None for g in rows)
+
+
+def test_aggregate_views_need_the_role(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       request: pytest.FixtureRequest) -> None:
+    """The functions behind aggregate views take the viewer's role: a page cannot forget it."""
+    from cxmetrics import cohorts_report, committee_ui, okr, review
+    from cxmetrics import overview_report as ov
+    from cxmetrics.compare import last_closed_period
+    from cxmetrics.settings import get_settings
+
+    monkeypatch.setenv("CXM_DB_PATH", str(tmp_path / "cxm.duckdb"))  # the app state of the review lives here
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)
+
+    src = open_snapshot(demo_db)
+    period = last_closed_period(src)
+    spec = FilterSpec()
+    calls = [
+        lambda **kw: ov.tiles(src, period, spec, **kw),
+        lambda **kw: ov.sparklines(src, period, spec, **kw),
+        lambda **kw: cohorts_report.channel_cohort_heatmap(src, "nps", "segment", spec, 30, 0.05, **kw),
+        lambda **kw: cohorts_report.overall_value(src, "nps", spec, **kw),
+        lambda **kw: cohorts_report.kpi_trend(src, "nps", "channel", spec, period.start, period.end, 30, **kw),
+        lambda **kw: review.review_data(src, period, None, spec, **kw),
+        lambda **kw: committee_ui.review_figures(src, period, None, 0.0, **kw),
+        lambda **kw: okr.key_result_history(src, okr.KeyResult(
+            id="K", title="t", owner="o", kpi="nps", baseline=0, target=1, start=period.start, end=period.end),
+            [period], **kw),
+    ]
+    for call in calls:
+        with pytest.raises(TypeError):
+            call()
+        assert call(role="executive") is not None
+
+
+@pytest.mark.parametrize("role", ["executive", "committee"])
+def test_aggregate_pages_render_for_restricted_roles(demo_db: Path, app_db_env, monkeypatch: pytest.MonkeyPatch,
+                                                     role: str) -> None:
+    monkeypatch.setenv("CXM_ROLE", role)
+    app_db_env(demo_db)
+    for page in ("pages/1_Overview.py", "pages/2_Channels_cohorts.py", "pages/5_OKRs.py",
+                 "pages/6_Committee_review.py"):
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.query_params["cohort"] = "plan"  # Channels: a grouping with small cells
+        at.run()
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+
+
+ACTION_LOG = {"committee", "analyst", "admin"}
+CLOSE_REVIEW = {"committee", "admin"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_action_log_and_closing_a_review_follow_the_role(tmp_path: Path, role: str) -> None:
+    """The committee's action log is not for executives; closing a review is for the
+    committee and admins. Enforced in cxmetrics.app_state, not only on the page."""
+    from datetime import date
+
+    from cxmetrics import app_state
+
+    state = tmp_path / "state.sqlite"
+    seeded = app_state.add_action("Seed", "Ops", date(2026, 3, 1), "2026-02-02", "t", path=state, role="admin")
+    calls = {
+        "add": lambda: app_state.add_action("Fix IVR", "Ops", date(2026, 3, 1), "2026-02-02", "t",
+                                            path=state, role=role),
+        "read": lambda: app_state.actions(state, role=role),
+        "due": lambda: app_state.actions_due_in(date(2026, 2, 1), date(2026, 3, 31), state, role=role),
+        "done": lambda: app_state.mark_done(seeded.id, "t", state, role=role) or "done",
+    }
+    for name, call in calls.items():
+        if role in ACTION_LOG:
+            assert call() is not None, name
+        else:
+            with pytest.raises(UserError):
+                call()
+    close = lambda: app_state.freeze_review("2026-02-02", {}, "v1", "t", state, role=role)  # noqa: E731
+    if role in CLOSE_REVIEW:
+        close()
+        assert app_state.frozen_review("2026-02-02", state)["closed_by"] == "t"
+    else:
+        with pytest.raises(UserError):
+            close()
+        assert app_state.frozen_review("2026-02-02", state) is None
+
+
+def test_executive_review_page_and_pack_leave_out_the_action_log(
+    demo_db: Path, app_db_env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cxmetrics import report
+    from cxmetrics.compare import closed_periods
+    from cxmetrics.review import review_data
+
+    monkeypatch.setenv("CXM_ROLE", "executive")
+    app_db_env(demo_db)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/6_Committee_review.py").run()
+    assert not at.exception
+    assert any("action log" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "rv_close"]
+    assert not at.text_input  # no form to add an action
+    src = open_snapshot(demo_db)
+    data = review_data(src, closed_periods(src)[-1], role="executive")
+    assert data["actions_due"] is None and data["actions_decided_last_time"] is None
+    html = report.render_pack(data, "html", "en").decode()
+    assert "The action log is not part of this pack" in html
+
+
+def test_journey_and_uplift_views_need_the_role(demo_db: Path) -> None:
+    """The views of the Journeys & handoffs and Identity uplift pages take the viewer's role."""
+    from cxmetrics import journeys_report as jr
+    from cxmetrics import uplift_report as up
+
+    src = open_snapshot(demo_db)
+    spec = FilterSpec()
+    calls = [
+        lambda **kw: jr.journey_completion(src, spec, **kw),
+        lambda **kw: jr.step_funnel(src, spec, "billing", **kw),
+        lambda **kw: jr.handoff_funnel(src, spec, "channel", **kw),
+        lambda **kw: jr.fcr_overall(src, spec, **kw),
+        lambda **kw: jr.fcr_by(src, spec, "intent", **kw),
+        lambda **kw: jr.repeat_paths(src, spec, **kw),
+        lambda **kw: up.uplift_table(src, spec, **kw),
+        lambda **kw: up.uplift_row(src, "nps", spec, **kw),
+        lambda **kw: up.high_intent_uplift(src, spec, **kw),
+        lambda **kw: up.negative_before_login(src, spec, **kw),
+        lambda **kw: up.churn_research(src, spec, **kw),
+        lambda **kw: up.research_lead_distribution(src, spec, **kw),
+    ]
+    for call in calls:
+        with pytest.raises(TypeError):
+            call()
+        assert call(role="executive") is not None
+
+
+def test_journey_and_uplift_pages_render_for_committee(demo_db: Path, app_db_env,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CXM_ROLE", "committee")
+    app_db_env(demo_db)
+    for page in ("pages/3_Journeys_handoffs.py", "pages/4_Identity_uplift.py"):
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.query_params["intent"] = "device_upgrade"  # small groups in every view
+        at.run()
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert any("for the committee member role" in c.value for c in at.caption), page

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from cxmetrics import snapshot
+from cxmetrics import app_state, snapshot
 from cxmetrics.filters import FilterSpec
 from cxmetrics.metrics import kpi_stats
 from tests.e2e.screens import full_page_screenshot
@@ -128,6 +128,18 @@ def test_channels_page_in_chromium(
         assert value == pytest.approx(g.estimate.value, abs=1e-9)
     assert set(csv["cohort_dim"]) == {"value_tier"}
     assert csv["significant"].any()
+
+    # ---- the cell's records CSV: pseudonymized, and its download is in the audit log
+    with page.expect_download(timeout=TIMEOUT) as download_info:
+        page.locator(".st-key-dl_ch_records").get_by_role("button").click()
+    saved = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(saved)
+    records_csv = pd.read_csv(saved, keep_default_na=False, na_values=[""])
+    assert len(records_csv) > 0
+    assert records_csv["person"].dropna().str.fullmatch(r"p_[0-9a-f]{16}").all()
+    audited = [e for e in app_state.audit_entries(path=demo_db.parent / "app_state.sqlite")
+               if e["action"] == "drilldown_csv"]
+    assert audited and audited[0]["rows"] == len(records_csv) and audited[0]["role"] == "analyst"
 
     # ---- Español: the view (KPI, cohort, cell) carries over
     page.get_by_test_id("stSidebar").get_by_text("Español").click()

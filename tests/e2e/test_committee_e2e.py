@@ -65,7 +65,7 @@ def test_committee_review_in_chromium(page: Page, app_server: str, demo_db: Path
         timeout=TIMEOUT
     )
     expect(page.get_by_test_id("stText").filter(has_text=what)).to_be_visible(timeout=TIMEOUT)
-    stored = [a for a in app_state.actions(demo_db.parent / "app_state.sqlite") if a.what == what]
+    stored = [a for a in app_state.actions(demo_db.parent / "app_state.sqlite", role="committee") if a.what == what]
     assert len(stored) == 1 and stored[0].period == "2026-02-16"
 
     # ---- reload: a new session reads the action back from the app state
@@ -93,7 +93,7 @@ def test_committee_review_in_chromium(page: Page, app_server: str, demo_db: Path
     expect(page.get_by_text(re.compile(r"marked done by local-analyst"))).to_be_visible(
         timeout=TIMEOUT
     )
-    done = [a for a in app_state.actions(demo_db.parent / "app_state.sqlite") if a.what == what]
+    done = [a for a in app_state.actions(demo_db.parent / "app_state.sqlite", role="committee") if a.what == what]
     assert done[0].status == "done"
 
 

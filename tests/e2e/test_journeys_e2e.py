@@ -70,7 +70,7 @@ def test_journeys_page_in_chromium(
     expect(page.get_by_test_id("stMetric").get_by_text("Handoff abandonment")).to_be_visible()
 
     # ---- the step funnel of the first journey type (billing), then plan_change
-    billing = jr.step_funnel(source, spec, "billing")
+    billing = jr.step_funnel(source, spec, "billing", role="analyst")
     expect(page.locator(".st-key-jr_step_funnel g.ytick text").first).to_be_attached(
         timeout=TIMEOUT
     )
@@ -84,7 +84,7 @@ def test_journeys_page_in_chromium(
     expect(page.get_by_text("plan_change: journeys reaching each step")).to_be_visible(
         timeout=TIMEOUT
     )
-    plan_change = jr.step_funnel(source, spec, "plan_change")
+    plan_change = jr.step_funnel(source, spec, "plan_change", role="analyst")
     expected = [*plan_change["stage"].iloc[:-1], "✓ goal reached"]
     expect(
         page.locator(".st-key-jr_step_funnel g.ytick text", has_text="plan_compare")
@@ -109,14 +109,14 @@ def test_journeys_page_in_chromium(
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     csv = pd.read_csv(saved)
-    paths = jr.repeat_paths(source, spec)
+    paths = jr.repeat_paths(source, spec, role="analyst")
     assert list(csv.columns) == list(paths.columns)
     assert csv["path"].tolist() == paths["path"].tolist()
     assert csv["episodes"].tolist() == paths["episodes"].tolist()
     assert (
         csv["share_of_episodes"].round(9).tolist() == paths["share_of_episodes"].round(9).tolist()
     )
-    assert csv["episodes"].sum() == jr.fcr_overall(source, spec)["repeated"]
+    assert csv["episodes"].sum() == jr.fcr_overall(source, spec, role="analyst")["repeated"]
 
     # ---- Español
     page.get_by_test_id("stSidebar").get_by_text("Español").click()

@@ -8,6 +8,7 @@ screenshots go to ``artifacts/screenshots/``.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -119,8 +120,11 @@ def test_overview_and_uplift_in_chromium(
     expect(page.get_by_text("Comparación observacional, no un experimento")).to_be_visible(
         timeout=TIMEOUT
     )
-    expect(page).to_have_url(f"{app_server}/uplift?lang=es&period=2026-02-16&channel=web")
-    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(4, timeout=TIMEOUT)
+    expect(page).to_have_url(
+        re.compile(re.escape(f"{app_server}/uplift?lang=es&period=2026-02-16&channel=web") + r"(&q=before_login)?$")
+    )
+    # the KPI forest plot and the open question's chart (the questions are lazy tabs)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2, timeout=TIMEOUT)
     _wait_idle(page)
     _screenshot(page, "uplift_web_es")
 
@@ -132,7 +136,7 @@ def test_overview_and_uplift_in_chromium(
     download.save_as(saved)
     csv = pd.read_csv(saved)
     spec = web.model_copy(update={"date_from": LAST.start, "date_to": LAST.end})
-    engine = up.negative_before_login(source, spec)
+    engine = up.negative_before_login(source, spec, role="analyst")
     assert list(csv.columns) == list(engine.columns)
     assert (
         csv[["kind", "identity_state"]].values.tolist()
@@ -147,6 +151,21 @@ def test_overview_and_uplift_in_chromium(
     expect(page.get_by_text("Observational comparison, not an experiment")).to_be_visible(
         timeout=TIMEOUT
     )
-    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(4, timeout=TIMEOUT)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2, timeout=TIMEOUT)
     _wait_idle(page)
     _screenshot(page, "uplift_all_en")
+    # the other two questions: a tab each, kept in the URL so a link opens the same one
+    for tab, q, heading in (
+        ("Churn and termination research", "churn", "Did churned customers research contract termination first?"),
+        ("High-intent journeys", "high_intent", "Uplift for high-intent journeys when recognized in real time"),
+    ):
+        page.get_by_role("tab", name=tab).click()
+        expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=TIMEOUT)
+        expect(page).to_have_url(re.compile(rf"[?&]q={q}"), timeout=TIMEOUT)
+        expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2, timeout=TIMEOUT)
+        _wait_idle(page)
+        _screenshot(page, f"uplift_{q}_en")
+    page.goto(f"{app_server}/uplift?lang=en&period=all&q=churn")  # a shared link to one question
+    expect(
+        page.get_by_role("heading", name="Did churned customers research contract termination first?")
+    ).to_be_visible(timeout=TIMEOUT)
