@@ -141,6 +141,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "No identity component is shared by several customers.",
         "es": "Ningún componente de identidad es compartido por varios clientes.",
     },
+    "dq.rows.admin_only": {
+        "en": "Quarantined rows as they arrived may hold anything, personal data included: only administrators "
+        "see them (you are: {role}). The counts by reason above are for every role.",
+        "es": "Las filas en cuarentena tal como llegaron pueden contener cualquier cosa, también datos personales: "
+        "solo los administradores las ven (tu rol: {role}). Los recuentos por motivo de arriba son para todos.",
+    },
     "dq.dissolved.header": {
         "en": "Over-linked components (not stitched)",
         "es": "Componentes sobreenlazados (sin unir)",

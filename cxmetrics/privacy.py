@@ -98,3 +98,12 @@ def require_close_review(role: str) -> None:
         from cxmetrics.errors import UserError
 
         raise UserError(f"the {role} role cannot close a review: that is for the committee and admins")
+
+
+def require_raw_rows(role: str) -> None:
+    """Quarantined input rows as they arrived (they may hold anything, personal data
+    included): admin only, like raw ids."""
+    if role not in RAW_ID_ROLES:
+        from cxmetrics.errors import UserError
+
+        raise UserError(f"the {role} role cannot see quarantined raw rows: that is for admins")

@@ -74,9 +74,13 @@ def quarantine_by_reason(source: Source) -> pd.DataFrame:
 
 
 def quarantine_rows(
-    source: Source, reason_code: str | None = None, limit: int = 20, offset: int = 0
+    source: Source, reason_code: str | None = None, limit: int = 20, offset: int = 0, *, role: str
 ) -> pd.DataFrame:
-    """The quarantined rows as they arrived, newest load first, then by file and row number."""
+    """The quarantined rows as they arrived, newest load first, then by file and row number
+    (admin only: ``privacy.require_raw_rows``)."""
+    from cxmetrics.privacy import require_raw_rows
+
+    require_raw_rows(role)
     return _df(
         source,
         """SELECT ingest_id, kind, file, row_no, reason, array_to_string(reason_codes, ';') AS reason_codes, raw

@@ -6,8 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from cxmetrics import auth, privacy, ui
 from cxmetrics import quality_report as dq
-from cxmetrics import ui
 from cxmetrics.i18n import fmt_datetime, fmt_int, fmt_pct, t
 
 ROWS_PER_PAGE = 20
@@ -16,6 +16,7 @@ STALE_HOURS = 24
 lang = ui.current_lang()
 st.title(t("dq.title", lang))
 source = ui.require_source(lang)
+role = auth.current_user().role
 ui.data_caption(source, lang)
 st.caption(t("dq.intro", lang))
 
@@ -111,73 +112,76 @@ else:
     # ------------------------------------------------------------ quarantined rows
     st.subheader(t("dq.rows.header", lang))
     st.caption(t("dq.rows.caption", lang))
-    codes = sorted(by_reason["reason_code"].unique())
-    filter_col, page_col = st.columns([3, 1])
-    with filter_col:
-        code = st.selectbox(
-            t("dq.rows.reason_filter", lang),
-            [None, *codes],
-            format_func=lambda c: t("dq.rows.all_reasons", lang) if c is None else c,
-            key=f"dq_reason_{lang}",  # per language: option labels are fixed per widget key
-            on_change=lambda: st.session_state.update(dq_page=1),
-        )
-    n_rows = n_quarantined if code is None else ui.cached(dq.quarantine_count, source, code)
-    pages = max(1, math.ceil(n_rows / ROWS_PER_PAGE))
-    if st.session_state.get("dq_page", 1) > pages:
-        st.session_state["dq_page"] = 1
-    with page_col:
-        page = st.number_input(
-            t("dq.rows.page", lang), min_value=1, max_value=pages, step=1, key="dq_page"
-        )
-    offset = (int(page) - 1) * ROWS_PER_PAGE
-    rows = ui.cached(dq.quarantine_rows, source, code, ROWS_PER_PAGE, offset)
-    st.caption(
-        t(
-            "dq.rows.page_of",
-            lang,
-            page=fmt_int(page, lang),
-            pages=fmt_int(pages, lang),
-            first=fmt_int(offset + 1 if n_rows else 0, lang),
-            last=fmt_int(min(offset + ROWS_PER_PAGE, n_rows), lang),
-            n=fmt_int(n_rows, lang),
-        )
-    )
-    st.caption(t("dq.rows.pick", lang))
-    picked = ui.show_table(
-        rows.assign(file=rows["file"].map(ui.file_name)),
-        lang,
-        columns={
-            "file": "col.file",
-            "row_no": "col.row_no",
-            "reason": "col.reason",
-            "raw": "col.raw",
-        },
-        formats={"row_no": "int"},
-        max_rows=ROWS_PER_PAGE,
-        column_widths={"file": 140, "row_no": 70, "reason": 340},
-        key=f"dq_rows_{code}_{page}",
-        select_row=True,
-    )
-    selected = picked.selection.rows if picked is not None else []
-    if selected and selected[0] < len(rows):
-        row = rows.iloc[selected[0]]
-        # File names, reasons and raw values come from the input files: shown as text only.
-        st.text(
+    if privacy.may_see_raw_ids(role):  # raw input rows may hold anything: admins only
+        codes = sorted(by_reason["reason_code"].unique())
+        filter_col, page_col = st.columns([3, 1])
+        with filter_col:
+            code = st.selectbox(
+                t("dq.rows.reason_filter", lang),
+                [None, *codes],
+                format_func=lambda c: t("dq.rows.all_reasons", lang) if c is None else c,
+                key=f"dq_reason_{lang}",  # per language: option labels are fixed per widget key
+                on_change=lambda: st.session_state.update(dq_page=1),
+            )
+        n_rows = n_quarantined if code is None else ui.cached(dq.quarantine_count, source, code)
+        pages = max(1, math.ceil(n_rows / ROWS_PER_PAGE))
+        if st.session_state.get("dq_page", 1) > pages:
+            st.session_state["dq_page"] = 1
+        with page_col:
+            page = st.number_input(
+                t("dq.rows.page", lang), min_value=1, max_value=pages, step=1, key="dq_page"
+            )
+        offset = (int(page) - 1) * ROWS_PER_PAGE
+        rows = ui.cached(dq.quarantine_rows, source, code, ROWS_PER_PAGE, offset, role=role)
+        st.caption(
             t(
-                "dq.rows.detail",
+                "dq.rows.page_of",
                 lang,
-                row=fmt_int(row["row_no"], lang),
-                file=ui.file_name(row["file"]),
+                page=fmt_int(page, lang),
+                pages=fmt_int(pages, lang),
+                first=fmt_int(offset + 1 if n_rows else 0, lang),
+                last=fmt_int(min(offset + ROWS_PER_PAGE, n_rows), lang),
+                n=fmt_int(n_rows, lang),
             )
         )
-        st.text(row["reason"])
-        st.code(ui.pretty_json(row["raw"]), language="json", wrap_lines=True)
+        st.caption(t("dq.rows.pick", lang))
+        picked = ui.show_table(
+            rows.assign(file=rows["file"].map(ui.file_name)),
+            lang,
+            columns={
+                "file": "col.file",
+                "row_no": "col.row_no",
+                "reason": "col.reason",
+                "raw": "col.raw",
+            },
+            formats={"row_no": "int"},
+            max_rows=ROWS_PER_PAGE,
+            column_widths={"file": 140, "row_no": 70, "reason": 340},
+            key=f"dq_rows_{code}_{page}",
+            select_row=True,
+        )
+        selected = picked.selection.rows if picked is not None else []
+        if selected and selected[0] < len(rows):
+            row = rows.iloc[selected[0]]
+            # File names, reasons and raw values come from the input files: shown as text only.
+            st.text(
+                t(
+                    "dq.rows.detail",
+                    lang,
+                    row=fmt_int(row["row_no"], lang),
+                    file=ui.file_name(row["file"]),
+                )
+            )
+            st.text(row["reason"])
+            st.code(ui.pretty_json(row["raw"]), language="json", wrap_lines=True)
 
-    def quarantine_csv() -> bytes:
-        # Every row of the chosen reason, generated only when the button is clicked.
-        return ui.csv_bytes(dq.quarantine_rows(source, code, dq.MAX_EXPORT_ROWS, 0))
+        def quarantine_csv() -> bytes:
+            # Every row of the chosen reason, generated only when the button is clicked.
+            return ui.csv_bytes(dq.quarantine_rows(source, code, dq.MAX_EXPORT_ROWS, 0, role=role))
 
-    ui.download_csv(quarantine_csv, f"quarantine_{code or 'all'}.csv", "dl_quarantine_rows", lang)
+        ui.download_csv(quarantine_csv, f"quarantine_{code or 'all'}.csv", "dl_quarantine_rows", lang)
+    else:
+        st.info(t("dq.rows.admin_only", lang, role=t(f"role.{role}", lang)), icon=":material/lock:")
 
 # ---------------------------------------------------------------- freshness
 st.header(t("dq.freshness.header", lang))

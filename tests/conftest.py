@@ -123,13 +123,12 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
     )
 
 
-@pytest.fixture(scope="session")
-def app_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _serve(db_path: Path, log_dir: Path, **env_extra: str) -> Iterator[str]:
     """The app served as ``make run`` serves it (``python -m cxmetrics.serve``, i.e.
-    ``streamlit run app.py``) over ``demo_db``; yields its base URL."""
+    ``streamlit run app.py``) over ``db_path``; yields its base URL."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("app_server") / "streamlit.log"
-    env = {**os.environ, "CXM_DB_PATH": str(demo_db), "PYTHONUNBUFFERED": "1"}
+    log = log_dir / "streamlit.log"
+    env = {**os.environ, "CXM_DB_PATH": str(db_path), "PYTHONUNBUFFERED": "1", **env_extra}
     cmd = [
         sys.executable,
         "-m",
@@ -160,3 +159,15 @@ def app_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def app_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo-mode app (default role: analyst) over ``demo_db``; yields its base URL."""
+    yield from _serve(demo_db, tmp_path_factory.mktemp("app_server"))
+
+
+@pytest.fixture(scope="session")
+def admin_app_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same app with the admin role (quarantined raw rows, raw ids)."""
+    yield from _serve(demo_db, tmp_path_factory.mktemp("admin_app_server"), CXM_ROLE="admin")

@@ -8,6 +8,7 @@ file and against the snapshot's Parquet files read directly with DuckDB.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -77,6 +78,18 @@ def demo(app_db_env, demo_db: Path) -> Path:
 
 
 @pytest.fixture
+def admin(demo: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The demo database seen by an admin (quarantined raw rows are for admins only)."""
+    from cxmetrics.settings import get_settings
+
+    monkeypatch.setenv("CXM_ROLE", "admin")
+    get_settings.cache_clear()
+    yield demo
+    monkeypatch.delenv("CXM_ROLE")
+    get_settings.cache_clear()  # no later test may inherit the admin role
+
+
+@pytest.fixture
 def empty(app_db_env, empty_db: Path) -> Path:
     return app_db_env(empty_db)
 
@@ -128,7 +141,7 @@ def test_overview_shows_the_six_kpis(demo: Path) -> None:
 # --------------------------------------------------------------------------- data quality
 
 
-def test_data_quality_sections_and_downloads(demo: Path) -> None:
+def test_data_quality_sections_and_downloads(admin: Path) -> None:
     at = _run(DATA_QUALITY)
     assert at.title[0].value == "Data quality"
     assert [h.value for h in at.header] == [
@@ -141,6 +154,24 @@ def test_data_quality_sections_and_downloads(demo: Path) -> None:
     # dissolved (over-linked) components
     assert len(at.get("download_button")) == 7
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_quarantined_raw_rows_are_for_admins_only(demo: Path) -> None:
+    """The analyst (demo default) sees the counts by reason, not the rows as they arrived;
+    the library refuses them too."""
+    from cxmetrics import quality_report as dq
+    from cxmetrics.errors import UserError
+    from cxmetrics.snapshot import open_snapshot
+
+    at = _run(DATA_QUALITY)
+    assert any("only administrators see them" in i.value for i in at.info)
+    assert not [d for d in at.dataframe if "Raw row" in list(d.value.columns)]
+    assert len(at.get("download_button")) == 6  # no download of the raw rows
+    src = open_snapshot(demo)
+    for role in ("executive", "committee", "analyst"):
+        with pytest.raises(UserError, match="for admins"):
+            dq.quarantine_rows(src, role=role)
+    assert len(dq.quarantine_rows(src, role="admin")) == 20
 
 
 def test_ingest_log_shows_the_dirty_file_counts(demo: Path) -> None:
@@ -166,7 +197,7 @@ def test_quarantine_by_reason_counts_the_dirty_file(demo: Path) -> None:
     assert any(f"{DIRTY_QUARANTINED} rows quarantined in total" in c.value for c in at.caption)
 
 
-def test_quarantined_rows_are_paginated_text(demo: Path) -> None:
+def test_quarantined_rows_are_paginated_text(admin: Path) -> None:
     at = _run(DATA_QUALITY)
     rows = _frame_by_columns(at, "File", "Row", "Reason", "Raw row")
     assert len(rows) == 20
@@ -179,7 +210,7 @@ def test_quarantined_rows_are_paginated_text(demo: Path) -> None:
     assert any(c.value.startswith("Page 2 of 2 · rows 21–25 of 25") for c in at.caption)
 
 
-def test_selecting_a_quarantined_row_shows_its_raw_values(demo: Path) -> None:
+def test_selecting_a_quarantined_row_shows_its_raw_values(admin: Path) -> None:
     at = _run(DATA_QUALITY)
     assert not at.code  # nothing selected yet
     # no AppTest API to click a grid row: set the selection state the grid would send
@@ -190,7 +221,7 @@ def test_selecting_a_quarantined_row_shows_its_raw_values(demo: Path) -> None:
     assert any(x.value == "Row 20 of dirty_events.csv" for x in at.text)
 
 
-def test_quarantine_reason_filter(demo: Path) -> None:
+def test_quarantine_reason_filter(admin: Path) -> None:
     at = _run(DATA_QUALITY)
     at.number_input(key="dq_page").set_value(2).run()
     at.selectbox(key="dq_reason_en").set_value("unknown_channel").run()

@@ -1,6 +1,6 @@
 """The Data quality page in real Chromium: what only a browser shows.
 
-Opens the served app (``app_server`` over ``demo_db``), goes to Data quality through the
+Opens the served app as an admin (``admin_app_server`` over ``demo_db``: raw quarantined rows are for admins), goes to Data quality through the
 sidebar, checks the ingest log and the quarantine, switches to Spanish, downloads the
 quarantine CSV and saves full-page screenshots to ``artifacts/screenshots/``.
 """
@@ -42,10 +42,10 @@ def _quarantine_count(db_path: Path) -> int:
 
 
 def test_data_quality_page_in_chromium(
-    page: Page, app_server: str, demo_db: Path, tmp_path: Path
+    page: Page, admin_app_server: str, demo_db: Path, tmp_path: Path
 ) -> None:
     page.set_viewport_size({"width": WIDTH, "height": 900})
-    page.goto(app_server)
+    page.goto(admin_app_server)
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("data to 2026-03-01 23:59 UTC")).to_be_visible(timeout=TIMEOUT)
     expect(_table_with_cell(page, "Handoff abandonment")).to_have_count(1, timeout=TIMEOUT)
@@ -54,7 +54,7 @@ def test_data_quality_page_in_chromium(
     # ---- to Data quality through the sidebar
     page.get_by_test_id("stSidebarNav").get_by_text("Data quality").click()
     expect(page.get_by_role("heading", name="Ingest log")).to_be_visible(timeout=TIMEOUT)
-    expect(page).to_have_url(f"{app_server}/data-quality?lang=en")
+    expect(page).to_have_url(f"{admin_app_server}/data-quality?lang=en")
     expect(_table_with_cell(page, "dirty_events.csv").first).to_be_attached(timeout=TIMEOUT)
     expect(page.get_by_role("heading", name="Quarantine by reason")).to_be_visible()
     expect(_table_with_cell(page, "unparseable_ts")).to_have_count(1, timeout=TIMEOUT)
@@ -82,7 +82,7 @@ def test_data_quality_page_in_chromium(
     expect(page.get_by_role("heading", name="Cuarentena por motivo")).to_be_visible()
     expect(page.get_by_test_id("stSidebarNav").get_by_text("Resumen")).to_be_visible()
     expect(page.get_by_text("datos hasta 2026-03-01 23:59 UTC")).to_be_visible()
-    expect(page).to_have_url(f"{app_server}/data-quality?lang=es")
+    expect(page).to_have_url(f"{admin_app_server}/data-quality?lang=es")
     expect(page.get_by_role("button", name="Descargar CSV").first).to_be_visible()
     expect(page.get_by_role("combobox", name="Motivo")).to_have_value("Todos los motivos")
     expect(page.get_by_test_id("stMetric").get_by_text("Vinculados a cliente")).to_be_visible()
