@@ -312,3 +312,23 @@ def stacked_axes(count: int, spacing: float) -> list[tuple[float, float]]:
         (max(0.0, 1 - (i + 1) * height - i * spacing), 1 - i * (height + spacing))
         for i in range(count)
     ]
+
+
+def plotly_array(values: pd.Series) -> list:
+    """A column as a plotly array: missing values (NaN, pandas' NA) as None."""
+    return [None if pd.isna(v) else v for v in values]
+
+
+class SuppressionSeen:
+    """Called with a cell's ``suppressed`` value: returns the reason ("k"/"complement") or
+    None (pandas gives NaN for none), and remembers the reasons a page showed so that it
+    can add the k-anonymity note once."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, reason: object) -> str | None:
+        if isinstance(reason, str):
+            self.seen.append(reason)
+            return reason
+        return None

@@ -21,7 +21,6 @@ role = auth.current_user().role
 K = get_settings().k_anonymity
 SHORT = t("privacy.suppressed.short", lang)
 privacy_note = st.empty()  # the note, once, when anything on the page is suppressed
-seen: list[str] = []
 
 CHART_CONFIG = {"displayModeBar": False}
 KPI_COLUMNS = {"ci_low": "col.ci_low", "ci_high": "col.ci_high"}
@@ -54,17 +53,8 @@ def chart(
     )
 
 
-def hidden(reason: object) -> str | None:
-    """A ``suppressed`` cell's reason ("k"/"complement"), or None (pandas gives NaN for none)."""
-    if isinstance(reason, str):
-        seen.append(reason)
-        return reason
-    return None
-
-
-def plain(values: pd.Series) -> list:
-    """A column as a plotly array: missing values (NaN, pandas' NA) as None."""
-    return [None if pd.isna(v) else v for v in values]
+hidden = ui.SuppressionSeen()  # hidden(reason): the reason or None, remembered for the note
+plain = ui.plotly_array
 
 
 def reasons(df: pd.DataFrame, col: str = "suppressed") -> list[str | None]:
@@ -588,5 +578,5 @@ if not paths.empty:
         )
 ui.download_csv(paths, "repeat_paths.csv", "dl_repeat_paths", lang)
 
-if seen:
+if hidden.seen:
     privacy_note.caption(t("privacy.note", lang, k=fmt_int(K, lang), role=t(f"role.{role}", lang)))

@@ -26,22 +26,12 @@ role = auth.current_user().role
 K = get_settings().k_anonymity
 SHORT = t("privacy.suppressed.short", lang)
 privacy_note = st.empty()  # the note, once, when anything on the page is suppressed
-seen: list[str] = []
 SEPARATORS = ui.plotly_separators(lang)
 ESTIMATES = (("raw", "circle", ui.PALETTE[0], -0.14), ("adjusted", "diamond", ui.PALETTE[1], 0.14))
 
 
-def hidden(reason: object) -> str | None:
-    """A ``suppressed`` cell's reason ("k"/"complement"), or None (pandas gives NaN for none)."""
-    if isinstance(reason, str):
-        seen.append(reason)
-        return reason
-    return None
-
-
-def plain(values: pd.Series) -> list:
-    """A column as a plotly array: missing values (NaN, pandas' NA) as None."""
-    return [None if pd.isna(v) else v for v in values]
+hidden = ui.SuppressionSeen()  # hidden(reason): the reason or None, remembered for the note
+plain = ui.plotly_array
 
 
 def kpi_title(kpi: str) -> str:
@@ -541,5 +531,5 @@ for (name, draw), tab in zip(QUESTIONS.items(), tabs, strict=True):
         st.query_params["q"] = name
         with tab:
             draw()
-if seen:
+if hidden.seen:
     privacy_note.caption(t("privacy.note", lang, k=fmt_int(K, lang), role=t(f"role.{role}", lang)))
