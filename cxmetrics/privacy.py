@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,10 +28,20 @@ def _key(configured: str, key_file: str) -> bytes:
         return configured.encode()
     path = Path(key_file)
     if not path.exists():
+        # Sessions may get here at the same time (the load test caught FileExistsError):
+        # each writes its key to its own file and links it into place; the first link
+        # wins, every other session reads that key. A reader never sees a half-written key.
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text().strip().encode()
 
 

@@ -47,6 +47,15 @@ SERVED_TABLES: tuple[str, ...] = (
 # Tables a version published by an older build may lack (the code using them falls back).
 OPTIONAL_TABLES = frozenset({"person_load", "dq_dissolved_components"})
 KEEP = 3
+GRACE_SECONDS = 600  # an old version's files outlive their replacement by this long
+
+
+def _published_ns(version_dir: Path) -> int:
+    """A version's publication time from its name ``v<data version>-<time_ns>``."""
+    try:
+        return int(version_dir.name.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return 0
 # After an incremental model update (docs/architecture.md, "Incremental ingest") a
 # served table the update did not change is a hard link to the previous version's file
 # instead of a new export; every other table is exported whole.
@@ -123,9 +132,14 @@ def _reusable(previous: tuple[Path, Manifest], table: str, rows: int, changes: o
 
 
 def _collect_garbage(root: Path, keep: str) -> None:
-    versions = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("v"))
-    for old in versions[:-KEEP]:
-        if old.name != keep:
+    versions = sorted(
+        (p for p in root.iterdir() if p.is_dir() and p.name.startswith("v")), key=_published_ns
+    )
+    now = time.time_ns()
+    for old, successor in zip(versions[:-KEEP], versions[1:], strict=False):
+        # A session may still be mid-query on a version for a while after it was replaced
+        # (incremental ingests publish often): delete it only GRACE_SECONDS after that.
+        if old.name != keep and now - _published_ns(successor) > GRACE_SECONDS * 1e9:
             shutil.rmtree(old, ignore_errors=True)
     for partial in root.glob(".*.partial"):
         if partial.stat().st_mtime < time.time() - 3600:

@@ -125,3 +125,19 @@ def test_a_session_mid_query_on_the_old_version_is_not_cut_off(tmp_path: Path) -
     worker.join()
     assert counts == [50]  # the old session finishes on its own version's files
     assert new.con.execute("SELECT count(*) FROM rec_journey").fetchall()[0][0] == 100
+
+
+def test_replaced_versions_outlive_their_replacement_by_the_grace_period(tmp_path: Path) -> None:
+    """Old versions are deleted only GRACE_SECONDS after a newer one replaced them (a
+    session may still read them; the 20-session load test caught 'No files found')."""
+    root = tmp_path / "snaps"
+    now = time.time_ns()
+    old_ns = now - int((snapshot.GRACE_SECONDS + 60) * 1e9)
+    names = [f"v000001-{old_ns}", f"v000002-{old_ns + 1}", f"v000003-{now - 10**9}",
+             f"v000004-{now - 10**8}", f"v000005-{now}"]
+    for name in names:
+        (root / name).mkdir(parents=True)
+    snapshot._collect_garbage(root, keep=names[-1])
+    left = sorted(p.name for p in root.iterdir())
+    # v1's successor is past the grace period: deleted; v2 was replaced a second ago: kept
+    assert left == names[1:]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from streamlit.proto.Alert_pb2 import Alert
@@ -20,6 +21,13 @@ from tests.st_ws_client import RunResult, StreamlitSession, problems
 from tests.test_load import PAGES, TITLE_KEYS
 
 # --------------------------------------------------------------------------- crafted messages
+
+
+def run_async(coro):
+    """``asyncio.run`` in a thread of its own: in a test worker that has run Playwright
+    tests, pytest-playwright's sync API leaves an event loop running in the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _element(**fields) -> ForwardMsg:
@@ -90,7 +98,7 @@ def _run(replies: list[list[ForwardMsg]], timeout: float = 5.0) -> tuple[list[Ru
             out.append(await session.open("channels", ""))
         return out, session._ws
 
-    return asyncio.run(go())
+    return run_async(go())
 
 
 def test_forward_message_cache_resolves_references() -> None:
@@ -136,7 +144,7 @@ def _session_run(app_server: str, steps):
         async with StreamlitSession(app_server, timeout=120) as s:
             return await steps(s)
 
-    return asyncio.run(go())
+    return run_async(go())
 
 
 @pytest.mark.slow
