@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -123,12 +124,17 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
     )
 
 
-def _serve(db_path: Path, log_dir: Path, **env_extra: str) -> Iterator[str]:
+@contextmanager
+def serve_app(
+    db_path: Path, log_dir: Path, *, port: int | None = None, cwd: Path = PROJECT_ROOT, **env_extra: str
+) -> Iterator[str]:
     """The app served as ``make run`` serves it (``python -m cxmetrics.serve``, i.e.
-    ``streamlit run app.py``) over ``db_path``; yields its base URL."""
-    port = _free_port()
+    ``streamlit run app.py``) over ``db_path``, from ``cwd`` (where Streamlit reads
+    ``.streamlit/``); yields its base URL and stops it afterwards."""
+    port = port or _free_port()
     log = log_dir / "streamlit.log"
-    env = {**os.environ, "CXM_DB_PATH": str(db_path), "PYTHONUNBUFFERED": "1", **env_extra}
+    env = {**os.environ, "CXM_DB_PATH": str(db_path), "PYTHONUNBUFFERED": "1",
+           "PYTHONPATH": str(PROJECT_ROOT), **env_extra}
     cmd = [
         sys.executable,
         "-m",
@@ -146,7 +152,7 @@ def _serve(db_path: Path, log_dir: Path, **env_extra: str) -> Iterator[str]:
     ]
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -164,10 +170,12 @@ def _serve(db_path: Path, log_dir: Path, **env_extra: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def app_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo-mode app (default role: analyst) over ``demo_db``; yields its base URL."""
-    yield from _serve(demo_db, tmp_path_factory.mktemp("app_server"))
+    with serve_app(demo_db, tmp_path_factory.mktemp("app_server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def admin_app_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The same app with the admin role (quarantined raw rows, raw ids)."""
-    yield from _serve(demo_db, tmp_path_factory.mktemp("admin_app_server"), CXM_ROLE="admin")
+    with serve_app(demo_db, tmp_path_factory.mktemp("admin_app_server"), CXM_ROLE="admin") as url:
+        yield url

@@ -12,12 +12,9 @@ Screenshots of the login screen and of logged-in pages go to ``artifacts/screens
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from cxmetrics import app_state, snapshot
-from tests.conftest import _free_port, _wait_healthy
+from tests.conftest import _free_port, serve_app
 from tests.e2e.screens import full_page_screenshot
 from tests.mock_oidc import IdpUser, MockOIDCProvider
 
@@ -72,25 +69,12 @@ def login_app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             f'server_metadata_url = "{idp.metadata_url}"\n',
             encoding="utf-8",
         )
-        log = root / "streamlit.log"
-        env = {**os.environ, "CXM_DB_PATH": str(db), "CXM_USERS_PATH": str(root / "users.yaml"),
-               "CXM_ROLE": "admin",  # ignored once a login is configured
-               "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(PROJECT_ROOT)}
-        cmd = [sys.executable, "-m", "cxmetrics.serve", "--server.port", str(port), "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            _wait_healthy(url, proc, log)
+        with serve_app(
+            db, root, port=port, cwd=work,
+            CXM_USERS_PATH=str(root / "users.yaml"),
+            CXM_ROLE="admin",  # ignored once a login is configured
+        ):
             yield LoginApp(url, idp, db)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
 
 
 def _login_button(page: Page):
