@@ -19,6 +19,7 @@ from cxmetrics import app_state, snapshot
 from cxmetrics.filters import FilterSpec
 from cxmetrics.metrics import kpi_stats
 from tests.e2e.screens import full_page_screenshot
+from tests.e2e.widgets import choose
 
 pytestmark = pytest.mark.e2e
 
@@ -83,8 +84,8 @@ def test_channels_page_in_chromium(
     _screenshot(page, "channels_en")
 
     # ---- another cohort dimension
-    page.get_by_role("combobox", name="Cohort dimension (columns)").click()
-    page.get_by_role("option", name="Value tier", exact=True).click()
+    choose(page, page.get_by_test_id("stSelectbox").filter(has_text="Cohort dimension (columns)"), "Value tier",
+           timeout=TIMEOUT)
     expect(
         page.get_by_role("heading", name="Journey completion by channel and value tier")
     ).to_be_visible(timeout=TIMEOUT)

@@ -19,6 +19,7 @@ from cxmetrics import snapshot
 from cxmetrics.compare import last_closed_period
 from cxmetrics.filters import FilterSpec
 from tests.e2e.screens import full_page_screenshot
+from tests.e2e.widgets import choose
 
 pytestmark = pytest.mark.e2e
 
@@ -77,10 +78,7 @@ def test_journeys_page_in_chromium(
     assert _funnel_stages(page) == [*billing["stage"].iloc[:-1], "✓ goal reached"]
     _screenshot(page, "journeys_en")
 
-    selector = page.locator(".st-key-jr_journey_type").get_by_role("combobox")
-    selector.click()
-    selector.fill("plan_change")  # typing filters the options (a click alone may not list them)
-    page.get_by_role("option", name="plan_change", exact=True).click()
+    choose(page, page.locator(".st-key-jr_journey_type"), "plan_change", timeout=TIMEOUT)
     expect(page.get_by_text("plan_change: journeys reaching each step")).to_be_visible(
         timeout=TIMEOUT
     )

@@ -23,6 +23,7 @@ from cxmetrics.filters import FilterSpec
 from cxmetrics.i18n import fmt_number
 from cxmetrics.metrics import KPI_ORDER
 from tests.e2e.screens import full_page_screenshot
+from tests.e2e.widgets import choose
 
 pytestmark = pytest.mark.e2e
 
@@ -69,12 +70,8 @@ def test_overview_and_uplift_in_chromium(
     # ---- pick a channel in the sidebar: the journey-completion tile changes
     sidebar = page.get_by_test_id("stSidebar")
     _wait_idle(page)  # a click during a run can land on a widget that is being redrawn
-    sidebar.get_by_test_id("stMultiSelect").filter(has_text="Channel").click()
-    page.get_by_role("option", name="web", exact=True).click()
-    page.keyboard.press("Escape")
-    expect(sidebar.get_by_test_id("stMultiSelect").filter(has_text="Channel")).to_contain_text(
-        "web", timeout=TIMEOUT
-    )
+    choose(page, sidebar.get_by_test_id("stMultiSelect").filter(has_text="Channel"), "web", multi=True,
+           timeout=TIMEOUT)
     web = FilterSpec(dims={"channel": ["web"]})
     expected_web = _journey_value(LAST, web, source)
     assert expected_web != before["journey_completion"]
