@@ -1,0 +1,75 @@
+"""Trimming of input values: ``readers._clean_column`` (the fast path used for CSV and
+Parquet columns) must give exactly what ``_clean`` (trim of space, tab, CR, LF; blank →
+NULL) gives, on every kind of padding, and an ingested file stores the trimmed values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cxmetrics import readers
+
+VALUES = [
+    "a", " a", "a ", "  a  ", "\ta", "a\t", "a\r\n", "\n a \r", "a b", " a\tb ", "", " ", "\t\r\n ",
+    "a\u00a0", "\u00a0a", "a\u2003", "é ", " ñ", "\x0ba", None,
+]
+
+
+def _expected(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.strip(readers.WHITESPACE) or None
+
+
+def test_clean_column_equals_clean_on_every_padding() -> None:
+    con = duckdb.connect()
+    con.register("t", pa.table({"v": pa.array(VALUES, pa.string())}))
+    fast, slow = zip(*con.execute(
+        f"SELECT {readers._clean_column('v')}, {readers._clean('v')} FROM t"
+    ).fetchall(), strict=True)
+    assert list(slow) == [_expected(v) for v in VALUES]
+    assert list(fast) == list(slow)
+    # only space, tab, CR and LF are trimmed: other Unicode spaces are data
+    assert fast[VALUES.index("a\u00a0")] == "a\u00a0"
+
+
+def test_clean_column_on_a_number() -> None:
+    con = duckdb.connect()
+    con.register("t", pa.table({"v": pa.array([7, None, -3], pa.int64())}))
+    assert [r[0] for r in con.execute(f"SELECT {readers._clean_column('v')} FROM t").fetchall()] == ["7", None, "-3"]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_ingested_values_are_trimmed(tmp_path: Path, fmt: str) -> None:
+    from cxmetrics import db, ingest
+
+    ids = ["e1", "e2", "e3"]
+    table = pa.table({
+        "event_id": pa.array([" e1", "e2\t", "\ne3\r"]),
+        "ts": pa.array(["2026-02-02T08:00:00Z"] * 3),
+        "event_type": pa.array(["page_view ", " page_view", "page_view"]),
+        "channel": pa.array(["web", " app ", "web"]),
+        "anonymous_id": pa.array(["  ", "a1\t", None]),
+        "journey_id": pa.array(["", "j 1 ", "\tj2"]),
+    })
+    path = tmp_path / f"events.{fmt}"
+    if fmt == "parquet":
+        pq.write_table(table, path)
+    else:
+        table.to_pandas().to_csv(path, index=False)
+    result = ingest.ingest([path], db_path=tmp_path / "cxm.duckdb")
+    assert result.loaded == 3
+    con = db.connect(tmp_path / "cxm.duckdb")
+    rows = con.execute(
+        "SELECT event_id, event_type, channel, anonymous_id, journey_id FROM events ORDER BY event_id"
+    ).fetchall()
+    con.close()
+    assert rows == [
+        (ids[0], "page_view", "web", None, None),
+        (ids[1], "page_view", "app", "a1", "j 1"),
+        (ids[2], "page_view", "web", None, "j2"),
+    ]
