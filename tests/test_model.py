@@ -125,6 +125,12 @@ def journeys_db(tmp_path: Path) -> duckdb.DuckDBPyConnection:
         "c2,2026-02-02T10:01:00Z,login,app,a2,,C2,j2,,,",
         # j3: starts with a customer_id: recognized.
         "d1,2026-02-03T10:00:00Z,page_view,app,,,C2,j3,,,",
+        # j4: ties among the later events: the first journey_type is f3's (f3 < f4 at
+        # 08:01), the first intent f2's (f2 < f3); f1 alone at 08:00 starts it.
+        "f3,2026-02-04T08:01:00Z,page_view,web,a4,,,j4,device_upgrade,plan_change,",
+        "f4,2026-02-04T08:01:00Z,page_view,web,a4,,,j4,billing,,",
+        "f2,2026-02-04T08:01:00Z,page_view,web,a4,,,j4,,billing,",
+        "f1,2026-02-04T08:00:00Z,page_view,app,a4,,,j4,,,",
     ])
 
 
@@ -140,4 +146,12 @@ def test_journey_goal_absent_and_login_during_journey(journeys_db: duckdb.DuckDB
     rows = journeys_db.execute("SELECT record_id, identity_state, intent FROM rec_journey ORDER BY 1").fetchall()
     # A journey's intent falls back to its journey_type when none of its events has one.
     assert rows == [("j1", "anonymous", "billing"), ("j2", "anonymous", "device_upgrade"),
-                    ("j3", "recognized", "unknown")]
+                    ("j3", "recognized", "unknown"), ("j4", "anonymous", "billing")]
+
+
+def test_first_type_and_intent_ties_on_ts(journeys_db: duckdb.DuckDBPyConnection) -> None:
+    assert journey(journeys_db, "j4") == ("2026-02-04 08:00:00", "f1", "app", "device_upgrade", False, "anonymous",
+                                          "anon:a:a4")
+    assert journeys_db.execute(
+        "SELECT first_intent, n_events, n_page_views FROM journeys WHERE journey_id = 'j4'"
+    ).fetchall() == [("billing", 4, 4)]

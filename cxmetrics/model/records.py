@@ -26,6 +26,11 @@ FIRST = "(ts, event_id)"
 COHORT_DIMS = ("segment", "value_tier", "region", "plan")
 # Columns every record table shares, in this order (the cube and filters rely on them).
 RECORD_DIMS = ("channel", "intent", "journey_type", "identity_state") + COHORT_DIMS
+# The event columns ``ev`` carries: all but the identifiers it resolves (``component`` and
+# ``person`` replace them) and ``step`` (the step funnel reads ``events``). ``ev`` is the
+# model's largest table; each column left out saves writing ten million values per ten
+# million events (the three: 13.4 -> 11.6 s at 10M).
+EV_EVENT_COLUMNS = tuple(c for c in EVENT_COLUMNS if c not in ("anonymous_id", "network_id", "step"))
 
 
 def first_by_time(relation: str, key: str, columns: str, where: str = "true") -> str:
@@ -46,7 +51,7 @@ def build_events_enriched(con: duckdb.DuckDBPyConnection) -> None:
     # identifiers had been linked to a customer at or before its ts.
     con.execute(
         f"""CREATE OR REPLACE TABLE ev AS
-        SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)},
+        SELECT {', '.join('e.' + c for c in EV_EVENT_COLUMNS)},
                coalesce(a.component, n.component) AS component,
                coalesce(e.customer_id IS NOT NULL
                         OR a.first_link_ts <= e.ts OR n.first_link_ts <= e.ts, false) AS recognized_self,
@@ -59,25 +64,39 @@ def build_events_enriched(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
-    first = first_by_time(
-        "ev", "journey_id",
-        "ts AS start_ts, event_id AS first_event_id, channel, recognized_self, person, person_is_customer",
-    )
-    first_type = first_by_time("ev", "journey_id", "journey_type", "journey_type IS NOT NULL")
-    first_intent = first_by_time("ev", "journey_id", "intent AS first_intent", "intent IS NOT NULL")
+    # One aggregate per journey gives its counts and the times of its first event, of its
+    # first event with a journey_type and of its first with an intent; one join brings
+    # back the events at those times, and ties on ts go to the smallest event_id: the
+    # first rows in (ts, event_id) order, as ``first_by_time`` gives them, at about half
+    # the cost of three windows over every event (10M events: 5.8 vs 9.9 s).
     con.execute(
-        f"""CREATE OR REPLACE TABLE journeys AS
+        """CREATE OR REPLACE TABLE journeys AS
         WITH agg AS (
-            SELECT journey_id, bool_or(event_type = 'journey_goal') AS completed, count(*) AS n_events,
+            SELECT journey_id, min(ts) AS t_first,
+                   min(ts) FILTER (WHERE journey_type IS NOT NULL) AS t_type,
+                   min(ts) FILTER (WHERE intent IS NOT NULL) AS t_intent,
+                   bool_or(event_type = 'journey_goal') AS completed, count(*) AS n_events,
                    count(*) FILTER (WHERE event_type = 'page_view') AS n_page_views
-            FROM ev WHERE journey_id IS NOT NULL GROUP BY journey_id)
-        SELECT f.journey_id, f.start_ts, f.first_event_id, f.channel, t.journey_type, i.first_intent,
-               a.completed,
+            FROM ev WHERE journey_id IS NOT NULL GROUP BY journey_id),
+        at_times AS (
+            SELECT e.journey_id, e.ts, e.event_id, e.channel, e.recognized_self, e.person,
+                   e.person_is_customer, e.journey_type, e.intent, a.t_first, a.t_type, a.t_intent
+            FROM ev e JOIN agg a ON a.journey_id = e.journey_id
+                                AND (e.ts = a.t_first OR e.ts = a.t_type OR e.ts = a.t_intent)),
+        f AS (SELECT journey_id, ts, event_id, channel, recognized_self, person, person_is_customer
+              FROM at_times WHERE ts = t_first
+              QUALIFY row_number() OVER (PARTITION BY journey_id ORDER BY event_id) = 1),
+        t AS (SELECT journey_id, journey_type FROM at_times WHERE ts = t_type AND journey_type IS NOT NULL
+              QUALIFY row_number() OVER (PARTITION BY journey_id ORDER BY event_id) = 1),
+        i AS (SELECT journey_id, intent AS first_intent FROM at_times WHERE ts = t_intent AND intent IS NOT NULL
+              QUALIFY row_number() OVER (PARTITION BY journey_id ORDER BY event_id) = 1)
+        SELECT a.journey_id, f.ts AS start_ts, f.event_id AS first_event_id, f.channel, t.journey_type,
+               i.first_intent, a.completed,
                CASE WHEN f.recognized_self THEN 'recognized' ELSE 'anonymous' END AS identity_state,
                f.person, f.person_is_customer, a.n_events, a.n_page_views
-        FROM ({first}) f JOIN agg a USING (journey_id)
-        LEFT JOIN ({first_type}) t USING (journey_id)
-        LEFT JOIN ({first_intent}) i USING (journey_id)"""
+        FROM agg a JOIN f USING (journey_id)
+        LEFT JOIN t USING (journey_id)
+        LEFT JOIN i USING (journey_id)"""
     )
     # The attributes an event gives when it is a record's source: its journey's
     # identity_state and journey_type when it has a journey_id (CONTRACT.md 4, note 1).
