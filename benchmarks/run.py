@@ -9,6 +9,9 @@ measures, each step in its own process (wall time and peak memory, ``ru_maxrss``
   Parquet file into an in-memory table, all columns;
 - model build + snapshot and its **floor**: DuckDB reading the stored ``events`` and
   ``customers`` tables into memory;
+- two **write floors**, not targets but the explanation of the rest: DuckDB copying the
+  stored ``events`` table (what the ingest must write) and every model table (what the
+  build must write), each a ``CREATE TABLE AS SELECT *`` rolled back;
 - KPI slice queries over the snapshot (ten slices, each KPI alone and all six; median
   and p95) and their **floor**: reading the cube's Parquet file into memory; plus the
   same slices computed from the record tables (``from_records``) and the **naive
@@ -147,6 +150,27 @@ print(json.dumps({"rows": con.execute("SELECT (SELECT count(*) FROM e) + (SELECT
                   "inner_seconds": round(time.perf_counter() - T0, 2)}))
 """
 
+# Not the issue's floor (that one reads the input): what writing the step's *output* costs
+# on its own, to show where a step's time beyond reading goes. Each stored table the step
+# writes is copied (CREATE TABLE AS SELECT *) inside a transaction that is rolled back.
+WRITE_FLOOR = """
+import duckdb, json, sys, time
+con = duckdb.connect(sys.argv[1], config={"threads": 2})
+con.execute("SET preserve_insertion_order = false")
+inputs = {"events", "customers", "quarantine", "ingest_log", "meta"}
+names = [r[0] for r in con.execute(
+    "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary").fetchall()]
+tables = ["events"] if sys.argv[2] == "events" else [t for t in names if t not in inputs]
+rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables)
+con.execute("BEGIN")
+T0 = time.perf_counter()
+for t in tables:
+    con.execute(f"CREATE TABLE _copy_{t} AS SELECT * FROM {t}")
+seconds = time.perf_counter() - T0
+con.execute("ROLLBACK")
+print(json.dumps({"tables": len(tables), "rows": rows, "inner_seconds": round(seconds, 2)}))
+"""
+
 QUERY_FLOOR = """
 import duckdb, json, sys, time
 from pathlib import Path
@@ -193,7 +217,9 @@ def run_size(events_wanted: int, work: Path, pages: bool) -> dict:
     steps["ingest"] = run_step("ingest (validate, dedupe, load)", INGEST, str(data / "events.parquet"),
                                str(data / "customers.csv"), str(db))
     steps["build_floor"] = run_step("floor: stored tables → memory", BUILD_FLOOR, str(db))
+    steps["ingest_write"] = run_step("write floor: copy events", WRITE_FLOOR, str(db), "events")
     steps["build"] = run_step("model build + snapshot", BUILD, str(db))
+    steps["build_write"] = run_step("write floor: copy model tables", WRITE_FLOOR, str(db), "model")
     steps["query_floor"] = run_step("floor: cube → memory", QUERY_FLOOR, str(db))
     steps["queries"] = run_step("KPI slice queries (snapshot)", QUERIES, str(db))
     steps["pandas"] = run_step("baseline: pandas on records", "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
@@ -223,6 +249,9 @@ def table(result: dict) -> str:
          {"inner_seconds": inner(s["ingest_floor"]) + inner(s["build_floor"])}),
         ("floor: DuckDB reads the cube into memory", s["query_floor"], None),
     ]
+    for key, what in (("ingest_write", "the stored events table"), ("build_write", "every model table")):
+        if key in s:  # results from before the write floors have none
+            rows.append((f"write floor: DuckDB copies {what} ({s[key]['rows']:,} rows)", s[key], None))
     lines = [f"| step ({result['label']}, {result['events']:,} events) | seconds | peak memory | × floor |",
              "|---|---:|---:|---:|"]
     for name, step, floor in rows:
