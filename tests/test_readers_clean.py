@@ -73,3 +73,30 @@ def test_ingested_values_are_trimmed(tmp_path: Path, fmt: str) -> None:
         (ids[1], "page_view", "app", "a1", "j 1"),
         (ids[2], "page_view", "web", None, "j2"),
     ]
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_timestamptz_instant_is_utc_whatever_the_session_zone(tmp_path: Path, unit: str) -> None:
+    """A Parquet ts with a time zone (any unit: pandas writes nanoseconds) is read as its
+    UTC instant, the same as timezone('UTC', ts), including before 1970, the extremes of
+    the unit and NULL, whatever the session's TimeZone."""
+    from cxmetrics import schema
+
+    scale = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    values = [1_770_019_200 * scale + 7, -86_400 * scale - 1, 0, None]
+    if unit in ("ms", "us"):  # Parquet has no seconds unit (pyarrow converts them to ms)
+        values += [2**63 - 1, -(2**63) + 1]  # read as ±infinity
+    path = tmp_path / "e.parquet"
+    pq.write_table(pa.table({"event_id": [f"e{i}" for i in range(len(values))],
+                             "ts": pa.array(values, pa.timestamp(unit, tz="Europe/Madrid"))}), path)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Kolkata'")
+    src = readers.inspect(path, ("event_id", "ts"))
+    normalized = readers.normalized_sql(con, src, 0, schema.EVENT_COLUMNS, "_src", ("event_id", "ts"))
+    native = "r.ts" if unit != "ns" else "CAST(r.ts AS TIMESTAMPTZ)"
+    rows = con.execute(
+        f"""SELECT n._ts_native IS NOT DISTINCT FROM timezone('UTC', {native}), n.ts IS NULL, r.ts IS NULL
+        FROM ({normalized}) n JOIN read_parquet('{path}') r USING (event_id)"""
+    ).fetchall()
+    assert len(rows) == len(values)
+    assert all(same and text_null == value_null for same, text_null, value_null in rows)
