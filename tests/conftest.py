@@ -125,14 +125,15 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
 
 
 @contextmanager
-def serve_app(
-    db_path: Path, log_dir: Path, *, port: int | None = None, cwd: Path = PROJECT_ROOT, **env_extra: str
-) -> Iterator[str]:
+def app_process(
+    db_path: Path, log: Path, *, port: int | None = None, cwd: Path = PROJECT_ROOT, start_timeout: float = 90,
+    **env_extra: str,
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """The app served as ``make run`` serves it (``python -m cxmetrics.serve``, i.e.
     ``streamlit run app.py``) over ``db_path``, from ``cwd`` (where Streamlit reads
-    ``.streamlit/``); yields its base URL and stops it afterwards."""
+    ``.streamlit/``), its output in ``log``; yields its base URL and process once it is
+    healthy, and stops it afterwards."""
     port = port or _free_port()
-    log = log_dir / "streamlit.log"
     env = {**os.environ, "CXM_DB_PATH": str(db_path), "PYTHONUNBUFFERED": "1",
            "PYTHONPATH": str(PROJECT_ROOT), **env_extra}
     cmd = [
@@ -156,8 +157,8 @@ def serve_app(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc, log)
-        yield url
+        _wait_healthy(url, proc, log, start_timeout)
+        yield url, proc
     finally:
         proc.terminate()
         try:
@@ -165,6 +166,15 @@ def serve_app(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@contextmanager
+def serve_app(
+    db_path: Path, log_dir: Path, *, port: int | None = None, cwd: Path = PROJECT_ROOT, **env_extra: str
+) -> Iterator[str]:
+    """``app_process`` logging to ``log_dir/streamlit.log``; yields the base URL."""
+    with app_process(db_path, log_dir / "streamlit.log", port=port, cwd=cwd, **env_extra) as (url, _proc):
+        yield url
 
 
 @pytest.fixture(scope="session")

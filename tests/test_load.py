@@ -28,13 +28,11 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +43,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from tests.conftest import app_process
 
 ROOT = Path(__file__).resolve().parents[1]
 END = date(2026, 3, 1)
@@ -107,12 +107,6 @@ def prepare_data(root: Path, customers: int, parts: int = 1) -> LoadData:
     return LoadData(db, base_events, big.events_path, paths, big.n_events)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Server:
     url: str
@@ -133,36 +127,8 @@ class Server:
 @contextmanager
 def serve(db: Path, log: Path) -> Iterator[Server]:
     """The app as ``make run`` serves it (``python -m cxmetrics.serve``) over ``db``, on loopback."""
-    port = free_port()
-    env = {**os.environ, "CXM_DB_PATH": str(db), "PYTHONUNBUFFERED": "1"}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cxmetrics.serve", "--server.port", str(port), "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    server = Server(f"http://127.0.0.1:{port}", proc, log)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the app exited with {proc.returncode}:\n{server.log_tail()}")
-            try:
-                urllib.request.urlopen(server.url + "/_stcore/health", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the app did not start:\n{server.log_tail()}") from None
-                time.sleep(0.3)
-        yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    with app_process(db, log, start_timeout=120) as (url, proc):
+        yield Server(url, proc, log)
 
 
 class Ingests(threading.Thread):
