@@ -41,7 +41,7 @@ demo: $(STAMP)
 	$(BIN)/cxm demo
 
 run: demo
-	$(BIN)/python -m cxmetrics.serve --server.port $(PORT) --server.headless true
+	$(BIN)/python -m cxmetrics.ui.serve --server.port $(PORT) --server.headless true
 
 test: $(STAMP) system-deps
 	$(BIN)/pytest -n 2 --dist loadgroup -m "not bench" --timeout 600

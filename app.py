@@ -7,8 +7,10 @@ views: they read the active filter kept here, call the library and draw.
 
 import streamlit as st
 
-from cxmetrics import ui, ui_auth, ui_filters
+from cxmetrics import ui
 from cxmetrics.i18n import t
+from cxmetrics.ui import auth as ui_auth
+from cxmetrics.ui import filters as ui_filters
 
 st.set_page_config(layout="wide", page_title="cxmetrics")
 

@@ -51,9 +51,9 @@ def run_step(name: str, code: str, *args: str) -> dict:
 PREPARE = """
 import json, sys, time
 from pathlib import Path
-from cxmetrics import db
-from cxmetrics.schema import EVENT_COLUMNS
-from cxmetrics.pipeline import rebuild
+from cxmetrics.ingest import store as db
+from cxmetrics.ingest.schema import EVENT_COLUMNS
+from cxmetrics.serving.pipeline import rebuild
 path, out = Path(sys.argv[1]), Path(sys.argv[2])
 con = db.connect(path)
 day = con.execute("SELECT CAST(max(ts) AS DATE) FROM events").fetchall()[0][0]
@@ -75,7 +75,7 @@ print(json.dumps({"day": str(day), "day_events": n_day, "events_before": n_left,
 INCREMENTAL = """
 import json, sys, time
 from pathlib import Path
-from cxmetrics.pipeline import ingest_and_build
+from cxmetrics.serving.pipeline import ingest_and_build
 t0 = time.perf_counter()
 msgs = []
 def say(m):
@@ -93,7 +93,7 @@ print(json.dumps({"incremental": r.incremental, "full_reason": r.full_reason,
 FULL = """
 import json, sys, time
 from pathlib import Path
-from cxmetrics.pipeline import rebuild
+from cxmetrics.serving.pipeline import rebuild
 t0 = time.perf_counter()
 r = rebuild(Path(sys.argv[1]))
 print(json.dumps({"model_seconds": round(sum(r.model_seconds.values()), 2),
@@ -127,7 +127,7 @@ from datetime import date
 from pathlib import Path
 import duckdb
 from cxmetrics.synth import generate
-from cxmetrics.pipeline import ingest_and_build
+from cxmetrics.serving.pipeline import ingest_and_build
 work = Path(sys.argv[1])
 r = generate(work / "src", seed=11, customers=int(sys.argv[2]), days=120, end=date(2026, 4, 19), fmt="parquet")
 src = str(r.events_path)
@@ -178,7 +178,7 @@ def main() -> None:
     steps.append(run_step("ingest one day (no model)", """
 import json, sys
 from pathlib import Path
-from cxmetrics.ingest import ingest
+from cxmetrics.ingest.load import ingest
 r = ingest([Path(sys.argv[2])], db_path=Path(sys.argv[1]))
 print(json.dumps({"ingest_seconds": round(r.seconds, 2)}))
 """, str(full), str(day)))

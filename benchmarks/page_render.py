@@ -1,6 +1,6 @@
 """Page render time in real Chromium, and the app's memory, on a built database.
 
-Starts the app (``python -m cxmetrics.serve``) over ``--db``, opens each main page in Debian's Chromium
+Starts the app (``python -m cxmetrics.ui.serve``) over ``--db``, opens each main page in Debian's Chromium
 with Playwright, then changes a sidebar filter (a channel) and measures the time until
 the page has finished rendering again (Streamlit's "running" indicator gone and the
 page's key element visible). Reports median and max over repetitions and the app
@@ -76,7 +76,7 @@ def main() -> None:
     args = ap.parse_args()
     port = _free_port()
     env = {**os.environ, "CXM_DB_PATH": str(args.db)}
-    app = subprocess.Popen([sys.executable, "-m", "cxmetrics.serve", "--server.port", str(port),
+    app = subprocess.Popen([sys.executable, "-m", "cxmetrics.ui.serve", "--server.port", str(port),
                             "--server.headless", "true"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

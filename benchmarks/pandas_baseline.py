@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxmetrics import snapshot
-from cxmetrics.filters import CATEGORICAL_DIMS, FilterSpec
-from cxmetrics.metrics import KPI_ORDER, kpi_stats
+from cxmetrics.metrics.engine import kpi_stats
+from cxmetrics.metrics.filters import CATEGORICAL_DIMS, FilterSpec
+from cxmetrics.metrics.registry import KPI_ORDER
+from cxmetrics.serving import snapshot
 
 # The slices of run.py's engine queries: (group by, filter).
 SLICES: list[tuple[list[str], dict[str, list[str]]]] = [

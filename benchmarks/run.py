@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT))
-from cxmetrics.snapshot import snapshot_dir  # noqa: E402
+from cxmetrics.serving.snapshot import snapshot_dir  # noqa: E402
 
 
 def run_step(name: str, code: str, *args: str) -> dict:
@@ -85,7 +85,7 @@ print(json.dumps({"rows": con.execute("SELECT count(*) FROM t").fetchall()[0][0]
 INGEST = """
 import json, sys
 from pathlib import Path
-from cxmetrics.ingest import ingest
+from cxmetrics.ingest.load import ingest
 import time; T0 = time.perf_counter()
 r = ingest([Path(sys.argv[1])], Path(sys.argv[2]), db_path=Path(sys.argv[3]))
 assert r.reconciles()
@@ -96,7 +96,7 @@ print(json.dumps({"rows_read": r.rows_read, "loaded": r.loaded, "quarantined": r
 BUILD = """
 import json, sys
 from pathlib import Path
-from cxmetrics.pipeline import rebuild
+from cxmetrics.serving.pipeline import rebuild
 import time; T0 = time.perf_counter()
 r = rebuild(Path(sys.argv[1]))
 print(json.dumps({"model": {k: round(v, 2) for k, v in r.model_seconds.items()}, "publish": round(r.publish_seconds, 2),
@@ -106,9 +106,10 @@ print(json.dumps({"model": {k: round(v, 2) for k, v in r.model_seconds.items()},
 QUERIES = """
 import json, statistics, sys, time
 from pathlib import Path
-from cxmetrics import snapshot
-from cxmetrics.filters import FilterSpec
-from cxmetrics.metrics import KPI_ORDER, kpi_stats
+from cxmetrics.serving import snapshot
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.metrics.registry import KPI_ORDER
+from cxmetrics.metrics.engine import kpi_stats
 src = snapshot.open_snapshot(Path(sys.argv[1]))
 SLICES = [
     ([], {}), (["channel"], {}), (["channel", "value_tier"], {}), (["period"], {}),
@@ -174,7 +175,7 @@ print(json.dumps({"tables": len(tables), "rows": rows, "inner_seconds": round(se
 QUERY_FLOOR = """
 import duckdb, json, sys, time
 from pathlib import Path
-from cxmetrics import snapshot
+from cxmetrics.serving import snapshot
 root = snapshot.snapshot_dir(Path(sys.argv[1]))
 cube = root / snapshot.current_version(root) / "cube.parquet"
 T0 = time.perf_counter()

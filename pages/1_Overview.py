@@ -3,18 +3,21 @@
 import pandas as pd
 import streamlit as st
 
-from cxmetrics import auth, suppression, ui, ui_filters
-from cxmetrics import overview_report as ov
+from cxmetrics import ui
+from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import MISSING, fmt_int, fmt_number, t
-from cxmetrics.metrics import KPIS
-from cxmetrics.settings import get_settings
+from cxmetrics.metrics import suppression
+from cxmetrics.metrics.registry import KPIS
+from cxmetrics.reports import overview as ov
+from cxmetrics.ui import auth as ui_auth
+from cxmetrics.ui import filters as ui_filters
 
 lang = ui.current_lang()
 source = ui.require_source(lang)
 active = ui_filters.current()
 ui_filters.page_header(t("overview.title", lang), source, lang, active)
 settings = get_settings()
-role = auth.current_user().role  # aggregate cells with fewer than k people are suppressed for some roles
+role = ui_auth.current_user().role  # aggregate cells with fewer than k people are suppressed for some roles
 
 period = active.period
 tiles = ui.cached(ov.tiles, source, period, active.spec, role=role)

@@ -15,12 +15,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from cxmetrics import app_state, auth, suppression, ui, ui_filters
-from cxmetrics import cohorts_report as cr
+from cxmetrics import ui
+from cxmetrics.core.privacy import may_see_records
+from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import fmt_int, fmt_number, t
-from cxmetrics.metrics import KPI_ORDER, KPIS
-from cxmetrics.privacy import may_see_records
-from cxmetrics.settings import get_settings
+from cxmetrics.metrics import suppression
+from cxmetrics.metrics.registry import KPI_ORDER, KPIS
+from cxmetrics.reports import channels as cr
+from cxmetrics.serving import app_state
+from cxmetrics.ui import auth as ui_auth
+from cxmetrics.ui import filters as ui_filters
 
 PAGE_SIZE = 50
 VERBATIM_LIMIT = 20
@@ -134,7 +138,7 @@ def fmt_value(x: float | None) -> str:
 # ---------------------------------------------------------------- heatmap
 st.header(t("ch.heatmap.header", lang, kpi=kpi_label, cohort=dim_label(cohort).lower()))
 # aggregate cells with fewer than k people are suppressed for roles without record access
-viewer_role = auth.current_user().role
+viewer_role = ui_auth.current_user().role
 cells = ui.cached(
     cr.channel_cohort_heatmap, source, kpi, cohort, active.spec, settings.min_n, settings.alpha,
     role=viewer_role,
@@ -452,7 +456,7 @@ def drilldown() -> None:
     else:
         st.query_params["cell"] = CELL_SEP.join(cell)
         cspec = cr.cell_spec(active.spec, cohort, *cell)
-        me = auth.current_user()
+        me = ui_auth.current_user()
         role = me.role
         counts = ui.cached(cr.consent_counts, source, kpi, cspec)
         # channel and cohort values are data: plain text, never Markdown
@@ -548,7 +552,7 @@ def drilldown() -> None:
                     ui.download_csv(verbatims, f"verbatims_{kpi}.csv", "dl_ch_verbatims", lang)
 
 
-viewer_role = auth.current_user().role
+viewer_role = ui_auth.current_user().role
 if may_see_records(viewer_role):
     drilldown()
 else:

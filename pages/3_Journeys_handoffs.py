@@ -5,10 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cxmetrics import auth, suppression, ui, ui_filters
-from cxmetrics import journeys_report as jr
+from cxmetrics import ui
+from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import fmt_datetime, fmt_int, fmt_number, fmt_pct, t
-from cxmetrics.settings import get_settings
+from cxmetrics.metrics import suppression
+from cxmetrics.reports import journeys as jr
+from cxmetrics.ui import auth as ui_auth
+from cxmetrics.ui import filters as ui_filters
 
 lang = ui.current_lang()
 source = ui.require_source(lang)
@@ -17,7 +20,7 @@ spec = active.spec
 ui_filters.page_header(t("jr.title", lang), source, lang, active)
 st.caption(t("jr.intro", lang))
 # aggregate cells with fewer than k people are suppressed for roles without record access
-role = auth.current_user().role
+role = ui_auth.current_user().role
 K = get_settings().k_anonymity
 SHORT = t("privacy.suppressed.short", lang)
 privacy_note = st.empty()  # the note, once, when anything on the page is suppressed

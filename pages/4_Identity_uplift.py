@@ -5,12 +5,15 @@ import math
 import pandas as pd
 import streamlit as st
 
-from cxmetrics import auth, suppression, ui, ui_filters
-from cxmetrics import overview_report as ov
-from cxmetrics import uplift_report as up
+from cxmetrics import ui
+from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import MISSING, fmt_int, fmt_number, fmt_pct, t
-from cxmetrics.metrics import KPIS
-from cxmetrics.settings import get_settings
+from cxmetrics.metrics import suppression
+from cxmetrics.metrics.registry import KPIS
+from cxmetrics.reports import overview as ov
+from cxmetrics.reports import uplift as up
+from cxmetrics.ui import auth as ui_auth
+from cxmetrics.ui import filters as ui_filters
 
 lang = ui.current_lang()
 source = ui.require_source(lang)
@@ -22,7 +25,7 @@ if "identity_state" in active.spec.dims:
     st.caption(t("up.identity_filter_ignored", lang))
 spec = active.spec
 # aggregate cells with fewer than k people are suppressed for roles without record access
-role = auth.current_user().role
+role = ui_auth.current_user().role
 K = get_settings().k_anonymity
 SHORT = t("privacy.suppressed.short", lang)
 privacy_note = st.empty()  # the note, once, when anything on the page is suppressed

@@ -5,12 +5,14 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cxmetrics import auth, okr, ui
-from cxmetrics import committee_ui as cu
-from cxmetrics.errors import UserError
+from cxmetrics import ui
+from cxmetrics.core.errors import UserError
+from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import fmt_datetime, fmt_int, fmt_pct, t
-from cxmetrics.metrics import KPIS
-from cxmetrics.settings import get_settings
+from cxmetrics.metrics import okr
+from cxmetrics.metrics.registry import KPIS
+from cxmetrics.reports import committee as cu
+from cxmetrics.ui import auth as ui_auth
 
 lang = ui.current_lang()
 source = ui.require_source(lang)
@@ -36,7 +38,7 @@ as_of = st.date_input(
     help=t("okr.as_of_help", lang),
     format="YYYY-MM-DD",
 )
-role = auth.current_user().role  # key results with fewer than k people are suppressed for some roles
+role = ui_auth.current_user().role  # key results with fewer than k people are suppressed for some roles
 evaluation = ui.cached(cu.okr_evaluation, source, path_key, mtime, as_of, settings.min_n, role=role)
 histories = ui.cached(cu.okr_histories, source, path_key, mtime, cu.TREND_PERIODS, role=role)
 st.caption(

@@ -7,18 +7,24 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from cxmetrics import app_state, auth, okr, privacy, review, ui, ui_filters
-from cxmetrics import committee_ui as cu
-from cxmetrics.compare import closed_periods
-from cxmetrics.errors import UserError
+from cxmetrics import ui
+from cxmetrics.core import privacy
+from cxmetrics.core.errors import UserError
+from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import MISSING, fmt_datetime, fmt_int, fmt_number, t
-from cxmetrics.metrics import KPI_ORDER, KPIS
-from cxmetrics.settings import get_settings
+from cxmetrics.metrics import okr
+from cxmetrics.metrics.compare import closed_periods
+from cxmetrics.metrics.registry import KPI_ORDER, KPIS
+from cxmetrics.reports import committee as cu
+from cxmetrics.reports import review
+from cxmetrics.serving import app_state
+from cxmetrics.ui import auth as ui_auth
+from cxmetrics.ui import filters as ui_filters
 
 lang = ui.current_lang()
 source = ui.require_source(lang)
 settings = get_settings()
-me = auth.current_user()
+me = ui_auth.current_user()
 user = me.id  # the logged-in email, or local-<role> in demo mode
 st.title(t("rv.title", lang))
 
@@ -500,8 +506,8 @@ else:
 pack = st.container(key="rv_pack")
 with pack:
     try:
-        from cxmetrics import report as _report
-    except ImportError:  # the review pack (cxmetrics.report) is not built yet
+        from cxmetrics.reports import pack as _report
+    except ImportError:  # the review pack (cxmetrics.reports.pack) is not built yet
         _report = None
     if _report is not None and hasattr(_report, "render_pack"):
         st.header(t("rv.pack.header", lang))

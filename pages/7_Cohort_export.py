@@ -6,18 +6,20 @@ from pathlib import Path
 
 import streamlit as st
 
-from cxmetrics import auth, ui, ui_filters
-from cxmetrics.errors import UserError
-from cxmetrics.export import excluded_without_consent, export_cohort, preview
+from cxmetrics import ui
+from cxmetrics.core.errors import UserError
+from cxmetrics.core.privacy import may_see_raw_ids, may_see_records
 from cxmetrics.i18n import fmt_int, t
-from cxmetrics.privacy import may_see_raw_ids, may_see_records
+from cxmetrics.reports.export import excluded_without_consent, export_cohort, preview
+from cxmetrics.ui import auth as ui_auth
+from cxmetrics.ui import filters as ui_filters
 
 lang = ui.current_lang()
 source = ui.require_source(lang)
 active = ui_filters.current()
 ui_filters.page_header(t("export.title", lang), source, lang, active)
 st.caption(t("export.intro", lang))
-me = auth.current_user()
+me = ui_auth.current_user()
 role = me.role
 if not may_see_records(role):
     st.info(t("export.no_access", lang, role=t(f"role.{role}", lang)))

@@ -6,9 +6,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from cxmetrics import auth, privacy, ui
-from cxmetrics import quality_report as dq
+from cxmetrics import ui
+from cxmetrics.core import privacy
 from cxmetrics.i18n import fmt_datetime, fmt_int, fmt_pct, t
+from cxmetrics.reports import quality as dq
+from cxmetrics.ui import auth as ui_auth
 
 ROWS_PER_PAGE = 20
 STALE_HOURS = 24
@@ -16,7 +18,7 @@ STALE_HOURS = 24
 lang = ui.current_lang()
 st.title(t("dq.title", lang))
 source = ui.require_source(lang)
-role = auth.current_user().role
+role = ui_auth.current_user().role
 ui.data_caption(source, lang)
 st.caption(t("dq.intro", lang))
 

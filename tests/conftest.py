@@ -7,7 +7,7 @@ App fixtures (AppTest and Playwright):
 - ``app_db_env``: a helper that points the app at a database (``CXM_DB_PATH``) and clears
   every cache that could hold the previous one.
 - ``browser_type_launch_args`` (pytest-playwright override): Debian's chromium.
-- ``app_server``: the app (``python -m cxmetrics.serve``) on a free port over ``demo_db``.
+- ``app_server``: the app (``python -m cxmetrics.ui.serve``) on a free port over ``demo_db``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ DEMO_END = date(2026, 3, 1)
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The path of a small built database with a published snapshot and quarantined rows."""
-    from cxmetrics.pipeline import ingest_and_build
+    from cxmetrics.serving.pipeline import ingest_and_build
     from cxmetrics.synth import generate
 
     root = tmp_path_factory.mktemp("app_demo_db")
@@ -59,8 +59,8 @@ def empty_db(tmp_path: Path) -> Path:
 def _clear_app_caches() -> None:
     import streamlit as st
 
-    from cxmetrics import snapshot
-    from cxmetrics.settings import get_settings
+    from cxmetrics.core.settings import get_settings
+    from cxmetrics.serving import snapshot
 
     get_settings.cache_clear()
     snapshot._open.clear()
@@ -129,7 +129,7 @@ def app_process(
     db_path: Path, log: Path, *, port: int | None = None, cwd: Path = PROJECT_ROOT, start_timeout: float = 90,
     **env_extra: str,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """The app served as ``make run`` serves it (``python -m cxmetrics.serve``, i.e.
+    """The app served as ``make run`` serves it (``python -m cxmetrics.ui.serve``, i.e.
     ``streamlit run app.py``) over ``db_path``, from ``cwd`` (where Streamlit reads
     ``.streamlit/``), its output in ``log``; yields its base URL and process once it is
     healthy, and stops it afterwards."""
@@ -139,7 +139,7 @@ def app_process(
     cmd = [
         sys.executable,
         "-m",
-        "cxmetrics.serve",
+        "cxmetrics.ui.serve",
         "--server.port",
         str(port),
         "--server.headless",

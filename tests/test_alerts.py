@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from cxmetrics.alerts import BASELINE_DAYS, MONITOR_DAYS, find_alerts, judge_series
+from cxmetrics.metrics.alerts import BASELINE_DAYS, MONITOR_DAYS, find_alerts, judge_series
 
 START = date(2026, 1, 5)  # a Monday
 DAYS = [START + timedelta(days=i) for i in range(BASELINE_DAYS + MONITOR_DAYS)]

@@ -15,8 +15,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxmetrics import snapshot
 from cxmetrics.i18n import fmt_int, fmt_pct
+from cxmetrics.serving import snapshot
 
 pytest.importorskip("cxmetrics.synth")
 
@@ -80,7 +80,7 @@ def demo(app_db_env, demo_db: Path) -> Path:
 @pytest.fixture
 def admin(demo: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The demo database seen by an admin (quarantined raw rows are for admins only)."""
-    from cxmetrics.settings import get_settings
+    from cxmetrics.core.settings import get_settings
 
     monkeypatch.setenv("CXM_ROLE", "admin")
     get_settings.cache_clear()
@@ -159,9 +159,9 @@ def test_data_quality_sections_and_downloads(admin: Path) -> None:
 def test_quarantined_raw_rows_are_for_admins_only(demo: Path) -> None:
     """The analyst (demo default) sees the counts by reason, not the rows as they arrived;
     the library refuses them too."""
-    from cxmetrics import quality_report as dq
-    from cxmetrics.errors import UserError
-    from cxmetrics.snapshot import open_snapshot
+    from cxmetrics.core.errors import UserError
+    from cxmetrics.reports import quality as dq
+    from cxmetrics.serving.snapshot import open_snapshot
 
     at = _run(DATA_QUALITY)
     assert any("only administrators see them" in i.value for i in at.info)

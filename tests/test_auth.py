@@ -1,4 +1,4 @@
-"""Users -> roles mapping for the OIDC login (cxmetrics.auth), and the mock provider itself."""
+"""Users -> roles mapping for the OIDC login (cxmetrics.core.auth), and the mock provider itself."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from cxmetrics import auth
-from cxmetrics.auth import AccessRefused, UsersFile, load_users, role_for
-from cxmetrics.errors import UserError
+from cxmetrics.core import auth
+from cxmetrics.core.auth import AccessRefused, UsersFile, load_users, role_for
+from cxmetrics.core.errors import UserError
 from tests.mock_oidc import IdpUser, MockOIDCProvider
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "users.example.yaml"
@@ -129,7 +129,7 @@ def test_an_edited_users_file_is_read_again(tmp_path: Path) -> None:
 
 
 def test_the_users_path_comes_from_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cxmetrics.settings import get_settings
+    from cxmetrics.core.settings import get_settings
 
     path = _write(tmp_path, "users:\n  ana@example.com: admin\n")
     monkeypatch.setenv("CXM_USERS_PATH", str(path))
@@ -142,13 +142,14 @@ def test_the_users_path_comes_from_settings(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_without_a_login_the_demo_user_has_the_settings_role(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cxmetrics.settings import get_settings
+    from cxmetrics.core.settings import get_settings
+    from cxmetrics.ui import auth as ui_auth
 
-    monkeypatch.setattr(auth, "login_configured", lambda: False)
+    monkeypatch.setattr(ui_auth, "login_configured", lambda: False)
     monkeypatch.setenv("CXM_ROLE", "committee")
     get_settings.cache_clear()
     try:
-        assert auth.current_user() == auth.CurrentUser("local-committee", "local-committee", "committee", "demo")
+        assert ui_auth.current_user() == auth.CurrentUser("local-committee", "local-committee", "committee", "demo")
     finally:
         monkeypatch.delenv("CXM_ROLE")
         get_settings.cache_clear()
@@ -199,7 +200,7 @@ def test_mock_provider_speaks_the_code_flow_with_pkce_and_a_signed_id_token() ->
 
 
 def test_names_from_the_provider_are_shown_literally_not_as_markdown() -> None:
-    from cxmetrics.ui_auth import md_escape
+    from cxmetrics.ui.auth import md_escape
 
     name = "Eve *[click](http://evil.example)* `x` $y$"
     escaped = md_escape(name)

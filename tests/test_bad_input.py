@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from cxmetrics import schema
-from cxmetrics.errors import FileRejected, UserError
-from cxmetrics.filters import FilterSpec
-from cxmetrics.ingest import ingest
+from cxmetrics.core.errors import FileRejected, UserError
+from cxmetrics.ingest import schema
+from cxmetrics.ingest.load import ingest
+from cxmetrics.metrics.filters import FilterSpec
 
 VALID = {"event_id": "v", "ts": "2026-02-02T08:00:00Z", "event_type": "page_view", "channel": "web"}
 odd_text = st.text(
@@ -141,9 +141,9 @@ INJECTIONS = ["'; DROP TABLE events; --", "web' OR '1'='1", "<script>alert(1)</s
 
 @pytest.mark.parametrize("payload", INJECTIONS)
 def test_injection_payloads_in_filters_are_inert(tmp_path: Path, payload: str) -> None:
-    from cxmetrics.metrics import kpi_table
-    from cxmetrics.pipeline import ingest_and_build
-    from cxmetrics.snapshot import open_snapshot
+    from cxmetrics.metrics.engine import kpi_table
+    from cxmetrics.serving.pipeline import ingest_and_build
+    from cxmetrics.serving.snapshot import open_snapshot
 
     f = tmp_path / "e.csv"
     f.write_text("event_id,ts,event_type,channel,journey_id\ne1,2026-02-02T08:00:00Z,page_view,web,j1\n")

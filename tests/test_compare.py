@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from cxmetrics.compare import (
+from cxmetrics.metrics.compare import (
     Period,
     closed_periods,
     compare_periods,
@@ -18,9 +18,9 @@ from cxmetrics.compare import (
     last_closed_period,
     period_of,
 )
-from cxmetrics.filters import CATEGORICAL_DIMS
-from cxmetrics.metrics import Source
-from cxmetrics.uplift import regression_adjusted
+from cxmetrics.metrics.filters import CATEGORICAL_DIMS
+from cxmetrics.metrics.source import Source
+from cxmetrics.metrics.uplift import regression_adjusted
 
 ANCHOR = date(2026, 1, 5)
 

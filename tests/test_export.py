@@ -10,18 +10,19 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxmetrics import app_state
-from cxmetrics.errors import UserError
-from cxmetrics.export import export_cohort, preview
-from cxmetrics.filters import FilterSpec
-from cxmetrics.metrics import KPI_ORDER, kpi_table
-from cxmetrics.privacy import pseudonymize
-from cxmetrics.snapshot import open_snapshot
+from cxmetrics.core.errors import UserError
+from cxmetrics.core.privacy import pseudonymize
+from cxmetrics.metrics.engine import kpi_table
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.metrics.registry import KPI_ORDER
+from cxmetrics.reports.export import export_cohort, preview
+from cxmetrics.serving import app_state
+from cxmetrics.serving.snapshot import open_snapshot
 
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory):
-    from cxmetrics.pipeline import ingest_and_build
+    from cxmetrics.serving.pipeline import ingest_and_build
     from cxmetrics.synth import generate
 
     root = tmp_path_factory.mktemp("export")

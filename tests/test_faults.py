@@ -14,13 +14,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxmetrics import snapshot
-from cxmetrics.pipeline import ingest_and_build
+from cxmetrics.serving import snapshot
+from cxmetrics.serving.pipeline import ingest_and_build
 
 INGEST = """
 import sys
 from pathlib import Path
-from cxmetrics.pipeline import ingest_and_build
+from cxmetrics.serving.pipeline import ingest_and_build
 ingest_and_build([Path(sys.argv[1])], None, Path(sys.argv[2]),
                  progress=lambda m: print(m, flush=True))
 print("DONE", flush=True)

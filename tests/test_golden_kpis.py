@@ -14,12 +14,12 @@ from datetime import date, datetime
 import pytest
 from scipy import stats as sps
 
-from cxmetrics import metrics
-from cxmetrics.filters import FilterSpec
-from cxmetrics.pipeline import ingest_and_build
-from cxmetrics.settings import get_settings
-from cxmetrics.snapshot import open_database_source
-from cxmetrics.uplift import uplift
+from cxmetrics.core.settings import get_settings
+from cxmetrics.metrics import engine as metrics
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.metrics.uplift import uplift
+from cxmetrics.serving.pipeline import ingest_and_build
+from cxmetrics.serving.snapshot import open_database_source
 
 Z = 1.96
 TOL = 1e-9

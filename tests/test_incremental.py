@@ -19,9 +19,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cxmetrics import snapshot
-from cxmetrics.pipeline import ingest_and_build, rebuild
-from cxmetrics.settings import get_settings
+from cxmetrics.core.settings import get_settings
+from cxmetrics.serving import snapshot
+from cxmetrics.serving.pipeline import ingest_and_build, rebuild
 from cxmetrics.synth import generate
 
 END = date(2026, 3, 1)
@@ -243,10 +243,10 @@ def test_fallbacks_inside_the_update_still_equal_a_full_rebuild(
         ingest_and_build([tmp_path / "base.parquet"], customers, db)
         dbs[name] = db
     monkeypatch.setattr(insights, "build_insights", with_extra_table)
-    from cxmetrics.model import build as build_module
+    from cxmetrics.model import steps as steps_module
 
-    monkeypatch.setattr(build_module, "STEPS", [
-        (name, with_extra_table if step is original else step) for name, step in build_module.STEPS
+    monkeypatch.setattr(steps_module, "STEPS", [
+        (name, with_extra_table if step is original else step) for name, step in steps_module.STEPS
     ])
     res = ingest_and_build([tmp_path / "batch.parquet"], None, dbs["unknown"])
     assert res.incremental

@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from pydantic import ValidationError
 
-from cxmetrics import schema
-from cxmetrics.errors import FileRejected
-from cxmetrics.ingest import ingest
+from cxmetrics.core.errors import FileRejected
+from cxmetrics.ingest import schema
+from cxmetrics.ingest.load import ingest
 
 HEADER = list(schema.EVENT_COLUMNS)
 
@@ -183,7 +183,7 @@ def test_failure_midway_rolls_back_everything(tmp_path: Path, monkeypatch: pytes
     ingest([write_csv(tmp_path / "seed.csv", [row(event_id="s1")])], db_path=db)
     f1 = write_csv(tmp_path / "a.csv", [row(event_id="a1"), row(event_id="bad", channel="fax")])
     f2 = write_csv(tmp_path / "b.csv", [row(event_id="b1")])
-    from cxmetrics import readers
+    from cxmetrics.ingest import readers
 
     real = readers.normalized_sql
     calls = {"n": 0}

@@ -1,4 +1,4 @@
-"""cxmetrics.journeys_report on a tiny literal dataset, against numbers counted by hand.
+"""cxmetrics.reports.journeys on a tiny literal dataset, against numbers counted by hand.
 
 The dataset (26 events, all UTC, D1 = Monday 2026-01-05):
 
@@ -33,11 +33,11 @@ import csv
 import pandas as pd
 import pytest
 
-from cxmetrics import journeys_report as jr
-from cxmetrics import metrics
-from cxmetrics.filters import FilterSpec
-from cxmetrics.pipeline import ingest_and_build
-from cxmetrics.snapshot import open_snapshot
+from cxmetrics.metrics import engine as metrics
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.reports import journeys as jr
+from cxmetrics.serving.pipeline import ingest_and_build
+from cxmetrics.serving.snapshot import open_snapshot
 
 COLUMNS = [
     "event_id",
@@ -286,7 +286,7 @@ def test_journey_steps_are_unique_per_journey_on_demo_data(demo_db) -> None:
 @pytest.fixture
 def k2(monkeypatch: pytest.MonkeyPatch):
     """k = 2: the dataset's groups of one person are small, those of two or three are not."""
-    from cxmetrics.settings import get_settings
+    from cxmetrics.core.settings import get_settings
 
     monkeypatch.setenv("CXM_K_ANONYMITY", "2")
     get_settings.cache_clear()
@@ -379,7 +379,7 @@ def test_restricted_views_hide_every_small_group_at_k5(source) -> None:
 
 
 def test_record_roles_cost_no_suppression_query(source, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cxmetrics import suppression
+    from cxmetrics.metrics import suppression
 
     def refuse(*args, **kwargs):
         raise AssertionError("a suppression query for a role with record access")

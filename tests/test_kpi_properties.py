@@ -24,14 +24,16 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxmetrics import metrics
-from cxmetrics.filters import FilterSpec
-from cxmetrics.pipeline import ingest_and_build
-from cxmetrics.snapshot import open_database_source
+from cxmetrics.metrics import engine as metrics
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.metrics.registry import KPI_ORDER
+from cxmetrics.metrics.source import GroupStats
+from cxmetrics.serving.pipeline import ingest_and_build
+from cxmetrics.serving.snapshot import open_database_source
 
 BASE = datetime(2026, 1, 1)
 SPAN_S = 30 * 86400
-KPIS = list(metrics.KPI_ORDER)
+KPIS = list(KPI_ORDER)
 COLS = [
     "event_id", "ts", "event_type", "channel", "anonymous_id", "network_id", "customer_id",
     "journey_id", "journey_type", "intent", "contact_id", "survey_type", "score",
@@ -192,7 +194,7 @@ def _check(src, as_of, other_as_ofs, data):
             continue
         values = sorted({g.group[dim] for g in grouped[dim]})
         pick = data.draw(st.sampled_from(values), label=f"{dim} value")
-        picked = [metrics.GroupStats({}, g.kpi, g.n, g.s1, g.s2) for g in grouped[dim] if g.group[dim] == pick]
+        picked = [GroupStats({}, g.kpi, g.n, g.s1, g.s2) for g in grouped[dim] if g.group[dim] == pick]
         filtered = stats(src, (), FilterSpec(as_of=as_of, dims={dim: [pick]}))
         assert_same(picked, filtered, f"group {dim}={pick} vs filter")
 

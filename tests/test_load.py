@@ -82,7 +82,7 @@ def prepare_data(root: Path, customers: int, parts: int = 1) -> LoadData:
 
     The base events' ids get a prefix so that the ingest under test shares none of them:
     then "every row present exactly once" means every row of that ingest, not fewer."""
-    from cxmetrics.pipeline import ingest_and_build
+    from cxmetrics.serving.pipeline import ingest_and_build
     from cxmetrics.synth import generate
 
     base = generate(root / "base", seed=21, customers=600, days=60, end=END, fmt="parquet")
@@ -126,7 +126,7 @@ class Server:
 
 @contextmanager
 def serve(db: Path, log: Path) -> Iterator[Server]:
-    """The app as ``make run`` serves it (``python -m cxmetrics.serve``) over ``db``, on loopback."""
+    """The app as ``make run`` serves it (``python -m cxmetrics.ui.serve``) over ``db``, on loopback."""
     with app_process(db, log, start_timeout=120) as (url, proc):
         yield Server(url, proc, log)
 
@@ -292,7 +292,7 @@ def test_sessions_during_an_ingest(tmp_path: Path) -> None:
 
 def _random_link(rng: random.Random) -> tuple[str, str]:
     """A page and the query string of a shared link: language, time and dimension filters."""
-    from cxmetrics.filters import CLOSED_VOCABULARIES
+    from cxmetrics.metrics.filters import CLOSED_VOCABULARIES
 
     params: list[str] = []
     if rng.random() < 0.4:

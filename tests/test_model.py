@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxmetrics.pipeline import ingest_and_build
+from cxmetrics.serving.pipeline import ingest_and_build
 
 COLS = "event_id,ts,event_type,channel,anonymous_id,network_id,customer_id,journey_id,journey_type,intent,contact_id"
 

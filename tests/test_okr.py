@@ -11,10 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxmetrics.errors import UserError
-from cxmetrics.filters import CATEGORICAL_DIMS
-from cxmetrics.metrics import Source
-from cxmetrics.okr import (
+from cxmetrics.core.errors import UserError
+from cxmetrics.metrics.filters import CATEGORICAL_DIMS
+from cxmetrics.metrics.okr import (
     evaluate,
     expected_of,
     load_okrs,
@@ -22,6 +21,7 @@ from cxmetrics.okr import (
     progress_of,
     status_of,
 )
+from cxmetrics.metrics.source import Source
 
 OKR_YAML = """\
 cycle: 2026-H1

@@ -17,12 +17,13 @@ import pytest
 from scipy.stats import false_discovery_control
 from streamlit.testing.v1 import AppTest
 
-from cxmetrics import cohorts_report as cr
-from cxmetrics import snapshot
-from cxmetrics.filters import FilterSpec
+from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import fmt_int, fmt_number
-from cxmetrics.metrics import KPIS, kpi_stats
-from cxmetrics.settings import get_settings
+from cxmetrics.metrics.engine import kpi_stats
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.metrics.registry import KPIS
+from cxmetrics.reports import channels as cr
+from cxmetrics.serving import snapshot
 from tests.apptest import open_page
 
 PAGE = "pages/2_Channels_cohorts.py"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxmetrics.export import preview
-from cxmetrics.filters import FilterSpec
-from cxmetrics.snapshot import open_snapshot
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.reports.export import preview
+from cxmetrics.serving.snapshot import open_snapshot
 from tests.apptest import open_page
 
 PAGE = "pages/7_Cohort_export.py"

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxmetrics import journeys_report as jr
-from cxmetrics import metrics, snapshot
-from cxmetrics.compare import last_closed_period
-from cxmetrics.filters import FilterSpec
 from cxmetrics.i18n import MISSING, fmt_int, fmt_pct
+from cxmetrics.metrics import engine as metrics
+from cxmetrics.metrics.compare import last_closed_period
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.reports import journeys as jr
+from cxmetrics.serving import snapshot
 from tests.apptest import open_page
 
 pytest.importorskip("cxmetrics.synth")

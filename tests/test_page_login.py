@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxmetrics import app_state, snapshot
+from cxmetrics.serving import app_state, snapshot
 from tests.apptest import APP
 
 AUTH = {

@@ -16,11 +16,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxmetrics import committee_ui as cu
-from cxmetrics import okr, snapshot
-from cxmetrics.compare import closed_periods
 from cxmetrics.i18n import fmt_int
-from cxmetrics.overview_report import format_value
+from cxmetrics.metrics import okr
+from cxmetrics.metrics.compare import closed_periods
+from cxmetrics.reports import committee as cu
+from cxmetrics.reports.overview import format_value
+from cxmetrics.serving import snapshot
 from tests.apptest import open_page
 
 PAGE = "pages/5_OKRs.py"

@@ -13,13 +13,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxmetrics import overview_report as ov
-from cxmetrics import snapshot, ui_filters
-from cxmetrics.compare import Period, closed_periods, compare_periods, last_closed_period
-from cxmetrics.filters import FilterSpec
+from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import fmt_int, fmt_number
-from cxmetrics.metrics import KPI_ORDER, KPIS, kpi_stats
-from cxmetrics.settings import get_settings
+from cxmetrics.metrics.compare import Period, closed_periods, compare_periods, last_closed_period
+from cxmetrics.metrics.engine import kpi_stats
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.metrics.registry import KPI_ORDER, KPIS
+from cxmetrics.reports import overview as ov
+from cxmetrics.serving import snapshot
+from cxmetrics.ui import filters as ui_filters
 from tests.apptest import open_page
 
 OVERVIEW = "pages/1_Overview.py"

@@ -16,10 +16,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxmetrics import app_state, okr, review, snapshot
-from cxmetrics import committee_ui as cu
-from cxmetrics.compare import last_closed_period
-from cxmetrics.metrics import KPIS
+from cxmetrics.metrics import okr
+from cxmetrics.metrics.compare import last_closed_period
+from cxmetrics.metrics.registry import KPIS
+from cxmetrics.reports import committee as cu
+from cxmetrics.reports import review
+from cxmetrics.serving import app_state, snapshot
 from tests.apptest import open_page
 
 PAGE = "pages/6_Committee_review.py"

@@ -1,5 +1,5 @@
 """The Identity uplift page (AppTest): recognized vs anonymous and the telco questions equal
-the engine (``cxmetrics.uplift``) and hand-written SQL over the served tables, for the
+the engine (``cxmetrics.metrics.uplift``) and hand-written SQL over the served tables, for the
 active filter, in English and Spanish, with and without data."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxmetrics import snapshot
-from cxmetrics.filters import FilterSpec
 from cxmetrics.i18n import fmt_int, fmt_number, fmt_pct
-from cxmetrics.metrics import KPI_ORDER, KPIS
-from cxmetrics.uplift import OBSERVATIONAL_NOTE, uplift
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.metrics.registry import KPI_ORDER, KPIS
+from cxmetrics.metrics.uplift import OBSERVATIONAL_NOTE, uplift
+from cxmetrics.serving import snapshot
 from tests.apptest import open_page
 
 UPLIFT = "pages/4_Identity_uplift.py"
@@ -261,7 +261,7 @@ def test_executive_sees_labels_not_small_cells(demo, monkeypatch: pytest.MonkeyP
                                                demo_db: Path) -> None:
     """As executive (k = 5) a comparison with a small side shows the label for its sides and
     no difference; the small churn cohort and the high-intent NPS cells too."""
-    from cxmetrics import uplift_report as up
+    from cxmetrics.reports import uplift as up
 
     monkeypatch.setenv("CXM_ROLE", "executive")
     app_db_env(demo_db)

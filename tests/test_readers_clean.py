@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cxmetrics import readers
+from cxmetrics.ingest import readers
 
 VALUES = [
     "a", " a", "a ", "  a  ", "\ta", "a\t", "a\r\n", "\n a \r", "a b", " a\tb ", "", " ", "\t\r\n ",
@@ -45,7 +45,8 @@ def test_clean_column_on_a_number() -> None:
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_ingested_values_are_trimmed(tmp_path: Path, fmt: str) -> None:
-    from cxmetrics import db, ingest
+    from cxmetrics.ingest import load as ingest
+    from cxmetrics.ingest import store as db
 
     ids = ["e1", "e2", "e3"]
     table = pa.table({
@@ -80,7 +81,7 @@ def test_timestamptz_instant_is_utc_whatever_the_session_zone(tmp_path: Path, un
     """A Parquet ts with a time zone (any unit: pandas writes nanoseconds) is read as its
     UTC instant, the same as timezone('UTC', ts), including before 1970, the extremes of
     the unit and NULL, whatever the session's TimeZone."""
-    from cxmetrics import schema
+    from cxmetrics.ingest import schema
 
     scale = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
     values = [1_770_019_200 * scale + 7, -86_400 * scale - 1, 0, None]

@@ -16,15 +16,15 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from cxmetrics import app_state
-from cxmetrics.compare import last_closed_period
-from cxmetrics.errors import UserError
-from cxmetrics.okr import load_okrs
-from cxmetrics.pipeline import ingest_and_build
-from cxmetrics.report import fmt_delta, fmt_interval, fmt_value, pack_format, render_pack
-from cxmetrics.review import review_data
-from cxmetrics.settings import PROJECT_ROOT
-from cxmetrics.snapshot import open_snapshot
+from cxmetrics.core.errors import UserError
+from cxmetrics.core.settings import PROJECT_ROOT
+from cxmetrics.metrics.compare import last_closed_period
+from cxmetrics.metrics.okr import load_okrs
+from cxmetrics.reports.pack import fmt_delta, fmt_interval, fmt_value, pack_format, render_pack
+from cxmetrics.reports.review import review_data
+from cxmetrics.serving import app_state
+from cxmetrics.serving.pipeline import ingest_and_build
+from cxmetrics.serving.snapshot import open_snapshot
 from cxmetrics.synth import generate
 
 MALICIOUS = "<script>alert(1)</script> Call back chatbot abandoners"

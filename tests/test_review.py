@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from cxmetrics import app_state
-from cxmetrics.compare import Period
-from cxmetrics.errors import UserError
-from cxmetrics.pipeline import ingest_and_build
-from cxmetrics.review import frozen_figures, period_for, restatements, review_data
-from cxmetrics.snapshot import open_snapshot
+from cxmetrics.core.errors import UserError
+from cxmetrics.metrics.compare import Period
+from cxmetrics.reports.review import frozen_figures, period_for, restatements, review_data
+from cxmetrics.serving import app_state
+from cxmetrics.serving.pipeline import ingest_and_build
+from cxmetrics.serving.snapshot import open_snapshot
 
 COLS = "event_id,ts,event_type,channel,anonymous_id,customer_id,survey_type,score"
 
@@ -45,7 +45,7 @@ def test_actions_survive_reingest_and_restart(tmp_path: Path) -> None:
     assert db.exists()
     # A new process (an app restart) sees the action, and can mark it done.
     code = (
-        "import sys; from pathlib import Path; from cxmetrics import app_state;"
+        "import sys; from pathlib import Path; from cxmetrics.serving import app_state;"
         "p = Path(sys.argv[1]); [a] = app_state.actions(p, role='committee'); app_state.mark_done(a.id, 'luis', p, role='committee');"
         "print(a.what, a.owner, a.due_date, a.filter)"
     )

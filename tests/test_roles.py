@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxmetrics.errors import UserError
-from cxmetrics.export import export_cohort, preview
-from cxmetrics.filters import FilterSpec
-from cxmetrics.metrics import kpi_table
-from cxmetrics.records_view import record_page, survey_verbatims
-from cxmetrics.snapshot import open_snapshot
+from cxmetrics.core.errors import UserError
+from cxmetrics.metrics.engine import kpi_table
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.metrics.records import record_page, survey_verbatims
+from cxmetrics.reports.export import export_cohort, preview
+from cxmetrics.serving.snapshot import open_snapshot
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 ROLES = ("executive", "committee", "analyst", "admin")
@@ -80,7 +80,7 @@ def test_pages_follow_the_role(demo_db: Path, app_db_env, monkeypatch: pytest.Mo
 def test_drilldown_views_are_audited(demo_db: Path, app_db_env, tmp_path: Path) -> None:
     import shutil
 
-    from cxmetrics import app_state, snapshot
+    from cxmetrics.serving import app_state, snapshot
 
     db = tmp_path / "copy" / "cxm.duckdb"  # its own app-state database beside it
     db.parent.mkdir()
@@ -107,7 +107,7 @@ SEES_SMALL_CELLS = {"analyst", "admin"}  # roles with record-level access see ev
 
 def _people(src, kpi: str, by: list[str]) -> dict[tuple, int]:
     """Distinct persons per group, counted here straight from the record table."""
-    from cxmetrics.metrics import KPIS
+    from cxmetrics.metrics.registry import KPIS
 
     spec = KPIS[kpi]
     cols = ", ".join(by)
@@ -121,7 +121,7 @@ def _people(src, kpi: str, by: list[str]) -> dict[tuple, int]:
 def test_small_cells_follow_the_role(demo_db: Path, role: str) -> None:
     """Executive and committee never see a cell with fewer than k people (and see every
     other cell unless it is a complement); analyst and admin see every cell."""
-    from cxmetrics.metrics import kpi_stats
+    from cxmetrics.metrics.engine import kpi_stats
 
     src = open_snapshot(demo_db)
     by = ["channel", "region", "plan"]  # a fine grouping: many small cells
@@ -145,10 +145,13 @@ def test_small_cells_follow_the_role(demo_db: Path, role: str) -> None:
 def test_aggregate_views_need_the_role(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        request: pytest.FixtureRequest) -> None:
     """The functions behind aggregate views take the viewer's role: a page cannot forget it."""
-    from cxmetrics import cohorts_report, committee_ui, okr, review
-    from cxmetrics import overview_report as ov
-    from cxmetrics.compare import last_closed_period
-    from cxmetrics.settings import get_settings
+    from cxmetrics.core.settings import get_settings
+    from cxmetrics.metrics import okr
+    from cxmetrics.metrics.compare import last_closed_period
+    from cxmetrics.reports import channels as cohorts_report
+    from cxmetrics.reports import committee as committee_ui
+    from cxmetrics.reports import overview as ov
+    from cxmetrics.reports import review
 
     monkeypatch.setenv("CXM_DB_PATH", str(tmp_path / "cxm.duckdb"))  # the app state of the review lives here
     get_settings.cache_clear()
@@ -196,10 +199,10 @@ CLOSE_REVIEW = {"committee", "admin"}
 @pytest.mark.parametrize("role", ROLES)
 def test_action_log_and_closing_a_review_follow_the_role(tmp_path: Path, role: str) -> None:
     """The committee's action log is not for executives; closing a review is for the
-    committee and admins. Enforced in cxmetrics.app_state, not only on the page."""
+    committee and admins. Enforced in cxmetrics.serving.app_state, not only on the page."""
     from datetime import date
 
-    from cxmetrics import app_state
+    from cxmetrics.serving import app_state
 
     state = tmp_path / "state.sqlite"
     seeded = app_state.add_action("Seed", "Ops", date(2026, 3, 1), "2026-02-02", "t", path=state, role="admin")
@@ -229,9 +232,9 @@ def test_action_log_and_closing_a_review_follow_the_role(tmp_path: Path, role: s
 def test_executive_review_page_and_pack_leave_out_the_action_log(
     demo_db: Path, app_db_env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cxmetrics import report
-    from cxmetrics.compare import closed_periods
-    from cxmetrics.review import review_data
+    from cxmetrics.metrics.compare import closed_periods
+    from cxmetrics.reports import pack as report
+    from cxmetrics.reports.review import review_data
 
     monkeypatch.setenv("CXM_ROLE", "executive")
     app_db_env(demo_db)
@@ -251,8 +254,8 @@ def test_executive_review_page_and_pack_leave_out_the_action_log(
 
 def test_journey_and_uplift_views_need_the_role(demo_db: Path) -> None:
     """The views of the Journeys & handoffs and Identity uplift pages take the viewer's role."""
-    from cxmetrics import journeys_report as jr
-    from cxmetrics import uplift_report as up
+    from cxmetrics.reports import journeys as jr
+    from cxmetrics.reports import uplift as up
 
     src = open_snapshot(demo_db)
     spec = FilterSpec()

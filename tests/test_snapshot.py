@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cxmetrics import snapshot
-from cxmetrics.metrics import kpi_table
-from cxmetrics.pipeline import ingest_and_build
+from cxmetrics.metrics.engine import kpi_table
+from cxmetrics.serving import snapshot
+from cxmetrics.serving.pipeline import ingest_and_build
 
 COLS = "event_id,ts,event_type,channel,anonymous_id,journey_id,journey_type"
 
@@ -30,7 +30,7 @@ READER = textwrap.dedent(
     """
     import json, sys, time
     from pathlib import Path
-    from cxmetrics import snapshot
+    from cxmetrics.serving import snapshot
     db, out, seconds = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
     seen, errors = [], []
     end = time.time() + seconds
@@ -80,12 +80,12 @@ def test_failed_build_keeps_serving_previous_version(tmp_path: Path, monkeypatch
     db = tmp_path / "s.duckdb"
     ingest_and_build([batch(tmp_path / "b0.csv", 0, 50)], None, db)
     before = snapshot.current_version(snapshot.snapshot_dir(db))
-    from cxmetrics.model import build as build_module
+    from cxmetrics.model import steps as steps_module
 
     def broken(con):
         raise RuntimeError("model step failed")
 
-    monkeypatch.setattr(build_module, "STEPS", [("broken", broken)])
+    monkeypatch.setattr(steps_module, "STEPS", [("broken", broken)])
     with pytest.raises(RuntimeError):
         ingest_and_build([batch(tmp_path / "b1.csv", 50, 50)], None, db)
     assert snapshot.current_version(snapshot.snapshot_dir(db)) == before
@@ -96,8 +96,8 @@ def test_failed_build_keeps_serving_previous_version(tmp_path: Path, monkeypatch
 
 
 def test_cli_refuses_a_stale_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cxmetrics.errors import UserError
-    from cxmetrics.ingest import ingest
+    from cxmetrics.core.errors import UserError
+    from cxmetrics.ingest.load import ingest
 
     db = tmp_path / "s.duckdb"
     ingest_and_build([batch(tmp_path / "b0.csv", 0, 5)], None, db)

@@ -20,9 +20,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxmetrics import cli, snapshot
-from cxmetrics.filters import FilterSpec
-from cxmetrics.metrics import kpi_table
+from cxmetrics import cli
+from cxmetrics.metrics.engine import kpi_table
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.serving import snapshot
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 

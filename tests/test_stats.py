@@ -1,4 +1,4 @@
-"""Unit tests of ``cxmetrics.stats`` (CONTRACT.md sections 4-5).
+"""Unit tests of ``cxmetrics.metrics.stats`` (CONTRACT.md sections 4-5).
 
 Two kinds of checks:
 - numbers computed by hand: the arithmetic is written in the comments, and the test
@@ -22,7 +22,7 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-from cxmetrics import stats
+from cxmetrics.metrics import stats
 
 TOL = 1e-9
 Z = 1.96
@@ -381,7 +381,7 @@ def test_is_significant_rule():
 
 
 def test_default_min_n_is_30():
-    from cxmetrics.settings import Settings
+    from cxmetrics.core.settings import Settings
 
     assert Settings.model_fields["min_n"].default == 30
     assert Settings.model_fields["alpha"].default == 0.05

@@ -29,12 +29,13 @@ from datetime import date
 
 import pytest
 
-from cxmetrics import metrics, suppression
 from cxmetrics.cli import main
-from cxmetrics.filters import FilterSpec
-from cxmetrics.pipeline import ingest_and_build
-from cxmetrics.settings import get_settings
-from cxmetrics.snapshot import open_database_source, open_snapshot
+from cxmetrics.core.settings import get_settings
+from cxmetrics.metrics import engine as metrics
+from cxmetrics.metrics import suppression
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.serving.pipeline import ingest_and_build
+from cxmetrics.serving.snapshot import open_database_source, open_snapshot
 
 HEADER = "event_id,ts,event_type,channel,anonymous_id,customer_id,survey_type,score\n"
 RESPONSES = [  # (channel, customer or "" for no identifier, score)
@@ -146,7 +147,7 @@ def test_without_person_load_every_cell_is_counted_and_the_answer_is_the_same(sr
 
 
 def test_comparisons_hide_the_difference_and_leave_the_family(db) -> None:
-    from cxmetrics.compare import Period, compare_periods
+    from cxmetrics.metrics.compare import Period, compare_periods
 
     src = open_snapshot(db)
     period = Period(date(2026, 1, 6), date(2026, 1, 6))
@@ -197,8 +198,8 @@ def test_overview_as_executive_shows_the_label_and_no_number(db, app_db_env, mon
 
 
 def test_review_pack_as_executive(db, tmp_path) -> None:
-    from cxmetrics import review
-    from cxmetrics.report import render_html, render_pack
+    from cxmetrics.reports import review
+    from cxmetrics.reports.pack import render_html, render_pack
     from tests.test_report import read_xlsx
 
     src = open_database_source(db)
@@ -250,7 +251,7 @@ def test_uplift_and_before_login_hide_a_side_of_no_people(src) -> None:
     since the two add up to the NPS of the slice. The analyst sees both."""
     import pandas as pd
 
-    from cxmetrics import uplift_report as up
+    from cxmetrics.reports import uplift as up
 
     nps = up.uplift_table(src, FilterSpec(), role="executive").set_index("kpi").loc["nps"]
     assert (nps["suppressed"], nps["anonymous_suppressed"], nps["recognized_suppressed"]) == ("k", "k", "complement")

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from pydantic import ValidationError
 
-from cxmetrics.schema import (
+from cxmetrics.ingest.schema import (
     CHANNELS,
     CUSTOMER_COLUMNS,
     EVENT_COLUMNS,

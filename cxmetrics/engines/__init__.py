@@ -1,7 +1,7 @@
 """Where the model build runs: DuckDB (the default, in-process) or Apache Spark.
 
 The model is written once, as the DuckDB SQL in ``cxmetrics.model`` driven by the
-Python steps of ``cxmetrics.model.build.STEPS``. The Spark engine runs those same steps
+Python steps of ``cxmetrics.model.steps.STEPS``. The Spark engine runs those same steps
 against an object that looks like a DuckDB connection (``engines.spark.SparkConnection``)
 and executes every statement on Spark after transpiling it with sqlglot. This package is
 the thin dialect layer in between, and the only engine-specific code:
@@ -47,7 +47,7 @@ def spark_schema(table: str) -> str:
     import sqlglot
     from sqlglot import exp
 
-    from cxmetrics import db
+    from cxmetrics.ingest import store as db
 
     for stmt in sqlglot.parse(db.DDL, read="duckdb"):
         if isinstance(stmt, exp.Create) and stmt.this.this.name == table:
@@ -60,8 +60,8 @@ def spark_schema(table: str) -> str:
 def export_input(db_path: Path, out: Path) -> dict[str, int]:
     """Write the input of the Spark engine from a writer database: the stored (validated,
     deduplicated) ``INPUT_TABLES`` as ``out/<table>.parquet`` and ``out/meta.json``."""
-    from cxmetrics import db
-    from cxmetrics.errors import UserError
+    from cxmetrics.core.errors import UserError
+    from cxmetrics.ingest import store as db
 
     con = db.connect(db_path, read_only=True)
     try:

@@ -1,9 +1,9 @@
 """The model build on Apache Spark: the same steps and SQL as DuckDB, transpiled.
 
 ``build(input, output)`` reads the input tables (``engines.INPUT_TABLES``, Parquet), runs
-every step of ``cxmetrics.model.build.STEPS`` against a ``SparkConnection`` and writes the
+every step of ``cxmetrics.model.steps.STEPS`` against a ``SparkConnection`` and writes the
 served tables as a serving snapshot (``<output>/cxm.snapshots/<version>/`` plus
-``current.json``) that ``cxmetrics.snapshot.open_snapshot`` reads with DuckDB. Paths may
+``current.json``) that ``cxmetrics.serving.snapshot.open_snapshot`` reads with DuckDB. Paths may
 be local or any Hadoop file system URI (``s3a://``, ``abfss://``, ``gs://``, ``hdfs://``).
 
 ``SparkConnection`` is the dialect layer: it offers the part of the DuckDB connection API
@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
+from cxmetrics.core.errors import UserError
 from cxmetrics.engines import INPUT_TABLES, REQUIRED_INPUT, spark_schema, transpile
-from cxmetrics.errors import UserError
 
 Progress = Callable[[str], None]
 
@@ -331,7 +331,7 @@ def read_input(con: SparkConnection, input_path: str) -> dict[str, Any]:
     """Register the input tables as temp views (absent optional ones empty); returns meta.json."""
     from pyspark.sql import functions as F
 
-    from cxmetrics.schema import EVENT_COLUMNS
+    from cxmetrics.ingest.schema import EVENT_COLUMNS
 
     spark = con.spark
     store = _Storage(spark, input_path)
@@ -372,8 +372,8 @@ def build(
     session: Any = None,
 ) -> SparkBuildResult:
     """Build the model on Spark from ``input_path`` and publish it under ``output_path``."""
-    from cxmetrics.model.build import STEPS
-    from cxmetrics.snapshot import KEEP, SERVED_TABLES
+    from cxmetrics.model.steps import STEPS
+    from cxmetrics.serving.snapshot import KEEP, SERVED_TABLES
 
     say = progress or (lambda _m: None)
     check_local_input(input_path)

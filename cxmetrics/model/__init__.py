@@ -1,5 +1,2 @@
-"""The derived model, rebuilt after each ingest: identity, journeys, KPI records, cube."""
-
-from cxmetrics.model.build import build_model
-
-__all__ = ["build_model"]
+"""The derived model, rebuilt after each ingest: identity, journeys, KPI records, insights,
+the cube and data-quality tables (``steps.STEPS``, run by ``build``; updated by ``incremental``)."""

@@ -6,9 +6,9 @@ functions of the day). The statistics come from the KPI registry
 NPS, successes for rates, sum/sum of squares for CES).
 
 FCR rows hold every episode by the day of its first contact; eligibility depends on
-``as_of`` and is applied at query time (see ``cxmetrics.metrics.stats_sql``).
+``as_of`` and is applied at query time (see ``cxmetrics.metrics.engine.stats_sql``).
 
-For k-anonymity (``cxmetrics.suppression``) the cube also holds ``np``, the records with
+For k-anonymity (``cxmetrics.metrics.suppression``) the cube also holds ``np``, the records with
 a person (additive like n), and ``person_load`` (``build_person_load``, its own build step)
 the record counts of the ``PERSON_LOAD_RANKS`` busiest persons of each KPI: k − 1 persons
 can hold at most the sum of the top k − 1 counts, so a cell with more records-with-a-person
@@ -21,20 +21,16 @@ from __future__ import annotations
 
 import duckdb
 
-PERSON_LOAD_RANKS = 50
+from cxmetrics.metrics.registry import KPIS, PERSON_LOAD_RANKS, record_stats_sql
 
 
 def build_cube(con: duckdb.DuckDBPyConnection) -> None:
-    from cxmetrics.metrics import KPIS, record_stats_sql
-
     parts = [record_stats_sql(spec, people=True) for spec in KPIS.values()]
     con.execute("CREATE OR REPLACE TABLE cube AS " + "\nUNION ALL\n".join(parts) + " ORDER BY kpi, day")
 
 
 def build_person_load(con: duckdb.DuckDBPyConnection) -> None:
     """Per KPI, the record counts of its ``PERSON_LOAD_RANKS`` busiest persons (all records)."""
-    from cxmetrics.metrics import KPIS
-
     loads = [
         f"SELECT '{spec.name}' AS kpi, count(*) AS records FROM {spec.record_table} "
         f"WHERE {spec.where} AND person IS NOT NULL GROUP BY person"

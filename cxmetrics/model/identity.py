@@ -41,7 +41,7 @@ def stitch_components(con: duckdb.DuckDBPyConnection) -> int:
     """Label propagation until no label changes (at most ``stitch_max_passes`` passes),
     then the giant-component guard (``dissolve_oversized``); returns the number of passes.
     """
-    from cxmetrics.settings import get_settings
+    from cxmetrics.core.settings import get_settings
 
     settings = get_settings()
     con.execute(

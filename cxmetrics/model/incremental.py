@@ -1,6 +1,6 @@
 """Incremental model update after an ingest: rebuild only what the new events can change.
 
-The full build (``build.STEPS``) is the only definition of the model. The incremental
+The full build (``steps.STEPS``) is the only definition of the model. The incremental
 update runs *the same builder functions* on restricted inputs: a scratch schema
 ``inc`` comes first on DuckDB's search path, holds a copy of just the rows a stage
 needs (``inc.events``, ``inc.ev`` ...), and receives the builder's output tables; every
@@ -41,8 +41,12 @@ from pathlib import Path
 
 import duckdb
 
-from cxmetrics import db
-from cxmetrics.schema import EVENT_COLUMNS
+from cxmetrics.core.settings import get_settings
+from cxmetrics.ingest import store as db
+from cxmetrics.ingest.schema import EVENT_COLUMNS
+from cxmetrics.metrics.filters import CATEGORICAL_DIMS
+from cxmetrics.metrics.registry import KPIS
+from cxmetrics.model import cube, events, identity, insights, journeys, records, steps
 
 Progress = Callable[[str], None]
 SCRATCH = "inc"
@@ -93,11 +97,11 @@ class Changes:
 def fingerprint() -> str:
     """What the stored model depends on besides the data: the model code and the
     identity settings. A build records it; a different one forces a full rebuild."""
-    from cxmetrics.settings import get_settings
 
     h = hashlib.sha256()
     pkg = Path(__file__).resolve().parent
-    for path in sorted([*pkg.glob("*.py"), pkg.parent / "metrics.py"]):
+    # the model's own code, and the registry whose SQL builds the cube
+    for path in sorted([*pkg.glob("*.py"), pkg.parent / "metrics" / "registry.py"]):
         h.update(path.name.encode())
         h.update(path.read_bytes())
     s = get_settings()
@@ -221,7 +225,6 @@ class _Update:
 
     # ------------------------------------------------------------------ stages
     def identity(self) -> None:
-        from cxmetrics.model import identity
 
         new = f"ingest_id > {self.since}"
         self.temp(
@@ -268,7 +271,6 @@ class _Update:
         self.apply("ident_net", "network_id", a_net)
 
     def events(self) -> None:
-        from cxmetrics.model import records
 
         where = (
             f"ingest_id > {self.since} OR anonymous_id IN (SELECT anonymous_id FROM _d_ident_anon) "
@@ -279,7 +281,7 @@ class _Update:
         stored = int(_one(self.con, "SELECT count(*) FROM main.events"))
         if n > self.max_share * stored:
             raise FallBack(f"{n:,} events would be re-enriched, more than {self.max_share:.0%} of {stored:,}")
-        self.run(records.build_events_enriched, {"ev"})
+        self.run(events.build_events_enriched, {"ev"})
         # An event's own columns never change (events are only appended): compare the
         # derived ones (person, component, recognition ...) and the keys used downstream.
         derived = [c for c in self.columns("main.ev") if c not in EVENT_COLUMNS]
@@ -287,7 +289,6 @@ class _Update:
                    compare=["journey_id", "contact_id", "event_type", *derived])
 
     def journeys(self) -> None:
-        from cxmetrics.model import records
 
         self.temp("_j1", "SELECT DISTINCT journey_id FROM _d_ev WHERE journey_id IS NOT NULL")
         chg = "(SELECT event_id FROM _d_ev)"
@@ -306,7 +307,7 @@ class _Update:
             ev=f"""journey_id IN (SELECT journey_id FROM _jall) OR event_id IN {chg}
             OR (event_type = 'contact' AND contact_id IN (SELECT contact_id FROM _k0))"""
         )
-        self.run(records.build_journeys, {"journeys", "ev_source", "contact_first"})
+        self.run(journeys.build_journeys, {"journeys", "ev_source", "contact_first"})
         self.apply("journeys", "journey_id", "SELECT journey_id FROM _j1")
         self.apply(
             "ev_source", "event_id",
@@ -316,7 +317,6 @@ class _Update:
         self.apply("contact_first", "contact_id", "SELECT contact_id FROM _k0")
 
     def records(self) -> None:
-        from cxmetrics.model import records
 
         self.temp("_rj", "SELECT DISTINCT journey_id FROM _d_journeys")
         self.temp(
@@ -351,7 +351,6 @@ class _Update:
         self.apply("rec_handoff", "contact_id", "SELECT contact_id FROM _kh")
 
     def insights(self) -> None:
-        from cxmetrics.model import insights
 
         self.temp(
             "_kr",
@@ -390,9 +389,6 @@ class _Update:
     def cube(self) -> None:
         """The cube is additive: cube + cube(new versions of the changed records)
         − cube(their old versions), cell by cell; a cell whose n reaches 0 goes."""
-        from cxmetrics.filters import CATEGORICAL_DIMS
-        from cxmetrics.metrics import KPIS
-        from cxmetrics.model import cube
 
         tables = sorted({spec.record_table for spec in KPIS.values()})
         sides = {}
@@ -437,7 +433,7 @@ class _UnknownOutputs(Exception):
         self.tables = tables
 
 
-# Stage name, method, the full-build steps (build.STEPS names) it replaces, and the
+# Stage name, method, the full-build steps (steps.STEPS names) it replaces, and the
 # served tables it writes.
 STAGES: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
     ("identity", "identity",
@@ -457,17 +453,16 @@ def update(con: duckdb.DuckDBPyConnection, since: int, max_share: float, say: Pr
     large (the caller rebuilds in full, in the same transaction). When a stage meets a
     builder output it cannot key, that stage and every later one run in full; the
     returned ``Changes`` then says their tables changed whole."""
-    from cxmetrics.model.build import STEPS
 
     up = _Update(con, since, max_share, say)
     up.changes.since = since
-    steps = dict(STEPS)
+    by_name = dict(steps.STEPS)
 
     def run_full(step_names: tuple[str, ...]) -> None:
         for step in step_names:
             say(f"model: {step}")
             t0 = time.perf_counter()
-            steps[step](con)
+            by_name[step](con)
             up.timings[step] = time.perf_counter() - t0
 
     try:
@@ -486,7 +481,7 @@ def update(con: duckdb.DuckDBPyConnection, since: int, max_share: float, say: Pr
                 up.changes.days[table] = None
         # The steps this module does not cover (data quality, any later one) run whole.
         covered = {step for stage in STAGES for step in stage[2]}
-        run_full(tuple(name for name, _ in STEPS if name not in covered))
+        run_full(tuple(name for name, _ in steps.STEPS if name not in covered))
     except BaseException:
         try:
             con.execute("SET search_path = 'main'")

@@ -15,7 +15,7 @@ BRIDGE_COLUMNS = ", ".join(
 
 
 def build_quality(con: duckdb.DuckDBPyConnection) -> None:
-    from cxmetrics.settings import get_settings
+    from cxmetrics.core.settings import get_settings
 
     settings = get_settings()
     con.execute(

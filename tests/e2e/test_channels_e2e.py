@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from cxmetrics import app_state, snapshot
-from cxmetrics.filters import FilterSpec
-from cxmetrics.metrics import kpi_stats
+from cxmetrics.metrics.engine import kpi_stats
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.serving import app_state, snapshot
 from tests.e2e.screens import full_page_screenshot
 from tests.e2e.widgets import choose
 

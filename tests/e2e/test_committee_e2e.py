@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from cxmetrics import app_state
+from cxmetrics.serving import app_state
 from tests.e2e.screens import full_page_screenshot
 
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from cxmetrics import snapshot
+from cxmetrics.serving import snapshot
 from tests.e2e.screens import full_page_screenshot
 
 pytestmark = pytest.mark.e2e

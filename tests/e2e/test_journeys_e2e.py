@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from cxmetrics import journeys_report as jr
-from cxmetrics import snapshot
-from cxmetrics.compare import last_closed_period
-from cxmetrics.filters import FilterSpec
+from cxmetrics.metrics.compare import last_closed_period
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.reports import journeys as jr
+from cxmetrics.serving import snapshot
 from tests.e2e.screens import full_page_screenshot
 from tests.e2e.widgets import choose
 

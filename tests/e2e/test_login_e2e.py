@@ -1,6 +1,6 @@
 """The OIDC login in real Chromium, against the mock provider on loopback (tests/mock_oidc.py).
 
-The app runs as deployed (``python -m cxmetrics.serve``) from a temporary working
+The app runs as deployed (``python -m cxmetrics.ui.serve``) from a temporary working
 directory whose ``.streamlit/secrets.toml`` has an ``[auth]`` section pointing at the mock
 provider; the users file gives Elena the executive role and Ana the analyst role, and
 Mallory none. Checks: the login screen shows nothing else; Streamlit's real login (PKCE,
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from cxmetrics import app_state, snapshot
+from cxmetrics.serving import app_state, snapshot
 from tests.conftest import _free_port, serve_app
 from tests.e2e.screens import full_page_screenshot
 from tests.mock_oidc import IdpUser, MockOIDCProvider

@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from cxmetrics import snapshot
-from cxmetrics import uplift_report as up
-from cxmetrics.compare import Period, compare_periods
-from cxmetrics.filters import FilterSpec
 from cxmetrics.i18n import fmt_number
-from cxmetrics.metrics import KPI_ORDER
+from cxmetrics.metrics.compare import Period, compare_periods
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.metrics.registry import KPI_ORDER
+from cxmetrics.reports import uplift as up
+from cxmetrics.serving import snapshot
 from tests.e2e.screens import full_page_screenshot
 from tests.e2e.widgets import choose
 

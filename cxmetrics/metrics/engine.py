@@ -1,0 +1,125 @@
+"""The one query path for every slice: sufficient statistics by any dimensions and filter
+(from the cube, or from the record tables), and the rows ``cxm kpis`` prints."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from cxmetrics.core.privacy import k_threshold
+from cxmetrics.metrics import suppression
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.metrics.registry import (
+    _STD_COLS,
+    KPI_ORDER,
+    KPIS,
+    check_dims,
+    check_kpis,
+    record_stats_sql,
+)
+from cxmetrics.metrics.source import GroupStats, Source, has_people, record_filter
+
+
+def stats_sql(
+    source: Source, kpis: Sequence[str], by: Sequence[str], spec: FilterSpec, from_records: bool = False,
+    people: bool = False,
+) -> tuple[str, list[Any]]:
+    """SQL + parameters returning (by..., kpi, n, s1, s2) for every non-empty group; with
+    ``people`` also ``np`` (records with a person)."""
+    params: list[Any] = []
+    cube_cols = _STD_COLS + (", np" if people else "")
+    branches = []
+    as_of = spec.as_of or source.default_as_of()
+    for k in kpis:
+        kspec = KPIS[k]
+        if k != "fcr":
+            branches.append(
+                record_stats_sql(kspec, people=people) if from_records
+                else f"SELECT {cube_cols} FROM cube WHERE kpi = '{k}'"
+            )
+            continue
+        if as_of is None:
+            continue
+        # An episode is eligible once its 7-day window has closed by as_of. Whole days
+        # before the boundary day come from the cube; the boundary day from the records.
+        boundary = as_of - timedelta(days=7)
+        if from_records:
+            branches.append(record_stats_sql(kspec, "window_close <= ?", people=people))
+            params.append(as_of)
+        else:
+            branches.append(f"SELECT {cube_cols} FROM cube WHERE kpi = 'fcr' AND day < ?")
+            branches.append(record_stats_sql(kspec, "CAST(t AS DATE) = ? AND window_close <= ?", people=people))
+            params += [boundary.date(), boundary.date(), as_of]
+    if not branches:
+        branches.append(f"SELECT {cube_cols} FROM cube WHERE false")
+    where, filter_params = record_filter(source, spec)
+    params += filter_params
+    group_cols = [f"{source.dim_sql(d)} AS {d}" for d in by]
+    select = ", ".join(group_cols + ["kpi", "sum(n)::BIGINT AS n", "sum(s1) AS s1", "sum(s2) AS s2"]
+                       + (["sum(np)::BIGINT AS np"] if people else []))
+    sql = (
+        f"SELECT {select} FROM ({' UNION ALL '.join(branches)}) b WHERE {' AND '.join(where)} "
+        f"GROUP BY ALL HAVING sum(n) > 0"
+    )
+    return sql, params
+
+
+def kpi_stats(
+    source: Source,
+    kpis: Sequence[str] | None = None,
+    by: Sequence[str] = (),
+    spec: FilterSpec | None = None,
+    from_records: bool = False,
+    *,
+    role: str | None = None,
+) -> list[GroupStats]:
+    """Sufficient statistics per group and KPI, sorted by group values then KPI order.
+
+    With ``role``, the groups as that role may see them: for a role without record-level
+    access, cells with fewer than k people (and their complements) come back with zeroed
+    statistics and ``suppressed`` set (``cxmetrics.metrics.suppression``). Every aggregate view
+    passes its viewer's role; ``role=None`` is the engine's full answer (internal use).
+    """
+    kpis = check_kpis(kpis)
+    by = check_dims(by)
+    spec = spec or FilterSpec()
+    people = from_records or has_people(source)
+    sql, params = stats_sql(source, kpis, by, spec, from_records, people)
+    rows = source.con.execute(sql, params).fetchall()
+    out = [
+        GroupStats({d: r[i] for i, d in enumerate(by)}, r[len(by)], int(r[len(by) + 1]),
+                   float(r[len(by) + 2]), float(r[len(by) + 3]),
+                   int(r[len(by) + 4]) if people and r[len(by) + 4] is not None else None)
+        for r in rows
+    ]
+    out.sort(key=lambda g: (tuple(g.group[d] for d in by), KPI_ORDER.index(g.kpi)))
+    if role is not None:
+        out = suppression.apply(source, out, by, spec, role)
+    return out
+
+
+def kpi_table(
+    source: Source,
+    kpis: Sequence[str] | None = None,
+    by: Sequence[str] = (),
+    spec: FilterSpec | None = None,
+    *,
+    role: str | None = None,
+) -> list[dict[str, Any]]:
+    """Rows shaped as ``cxm kpis --json`` prints them.
+
+    With a ``role`` without record-level access every row also has ``suppressed`` (null,
+    "k" or "complement"); a suppressed row keeps its group and KPI, with value, n and
+    interval null. Without a role (or for analysts and admins) the rows are the contract's.
+    """
+    restricted = role is not None and k_threshold(role) is not None
+    rows = []
+    for g in kpi_stats(source, kpis, by, spec, role=role):
+        est = g.estimate
+        row = {**g.group, "kpi": g.kpi, "value": est.value, "n": None if g.suppressed else est.n,
+               "ci_low": est.ci_low, "ci_high": est.ci_high}
+        if restricted:
+            row["suppressed"] = g.suppressed
+        rows.append(row)
+    return rows

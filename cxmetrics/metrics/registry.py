@@ -1,0 +1,131 @@
+"""The KPI registry: every KPI declared once as an immutable ``KpiSpec``.
+
+The cube, the query path (``cxmetrics.metrics.engine``), the labels and the docs derive
+from it. SQL returns sufficient statistics (n, s1, s2) per group;
+``cxmetrics.metrics.stats`` turns them into values, intervals and tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from cxmetrics.core.errors import UserError
+from cxmetrics.metrics import stats
+from cxmetrics.metrics.filters import CATEGORICAL_DIMS, DIMENSIONS
+
+# k-anonymity bound (cxmetrics.metrics.suppression): the model keeps, per KPI, the record
+# counts of this many busiest persons (``person_load``, built by cxmetrics.model.cube).
+PERSON_LOAD_RANKS = 50
+
+Kind = Literal["nps", "rate", "mean"]
+
+
+@dataclass(frozen=True)
+class KpiSpec:
+    name: str
+    record_table: str
+    where: str  # which records of the table are this KPI's (a constant SQL predicate)
+    s1: str  # SQL aggregate: promoters / successes / sum of scores
+    s2: str  # SQL aggregate: detractors / - / sum of squared scores
+    kind: Kind
+    higher_is_better: bool
+    unit: str
+    label_en: str
+    label_es: str
+    definition_en: str
+    definition_es: str
+
+    def estimate(self, n: float, s1: float, s2: float) -> stats.Estimate:
+        if self.kind == "nps":
+            return stats.nps_estimate(s1, s2, n)
+        if self.kind == "rate":
+            return stats.rate_estimate(s1, n)
+        return stats.mean_estimate(s1, s2, n)
+
+    def difference(self, a: tuple[float, float, float], b: tuple[float, float, float]) -> stats.Difference:
+        """a − b; tuples are (n, s1, s2)."""
+        (na, a1, a2), (nb, b1, b2) = a, b
+        if self.kind == "nps":
+            return stats.nps_difference((a1, a2, na), (b1, b2, nb))
+        if self.kind == "rate":
+            return stats.rate_difference((a1, na), (b1, nb))
+        return stats.mean_difference((a1, a2, na), (b1, b2, nb))
+
+    def variance(self, n: float, s1: float, s2: float) -> float:
+        """Unadjusted variance of the value (for the stratified uplift)."""
+        if self.kind == "nps":
+            return stats.nps_variance(s1, s2, n)
+        if self.kind == "rate":
+            return stats.rate_variance(s1, n)
+        return stats.mean_variance(s1, s2, n)
+
+    @property
+    def min_n_for_difference(self) -> int:
+        return 2 if self.kind == "mean" else 1
+
+    def label(self, lang: str = "en") -> str:
+        return self.label_es if lang == "es" else self.label_en
+
+
+KPIS: dict[str, KpiSpec] = {
+    k.name: k
+    for k in (
+        KpiSpec("nps", "rec_survey", "survey_type = 'nps'", "count(*) FILTER (WHERE score >= 9)",
+                "count(*) FILTER (WHERE score <= 6)", "nps", True, "points",
+                "NPS", "NPS",
+                "Net Promoter Score: % promoters (9-10) minus % detractors (0-6).",
+                "Net Promoter Score: % promotores (9-10) menos % detractores (0-6)."),
+        KpiSpec("csat", "rec_survey", "survey_type = 'csat'", "count(*) FILTER (WHERE score >= 4)", "0",
+                "rate", True, "%", "CSAT", "CSAT",
+                "Share of CSAT answers of 4 or 5.", "Porcentaje de respuestas CSAT de 4 o 5."),
+        KpiSpec("ces", "rec_survey", "survey_type = 'ces'", "sum(score)", "sum(score * score)",
+                "mean", True, "score 1-7", "CES", "CES",
+                "Customer Effort Score: mean answer, 1-7, higher = easier.",
+                "Customer Effort Score: respuesta media, 1-7, más alto = más fácil."),
+        KpiSpec("fcr", "rec_fcr", "true", "count(*) FILTER (WHERE resolved)", "0", "rate", True, "%",
+                "First-contact resolution", "Resolución al primer contacto",
+                "Share of contact episodes with no repeat contact (same person and intent) within 7 days.",
+                "Porcentaje de episodios sin recontacto (misma persona e intención) en 7 días."),
+        KpiSpec("journey_completion", "rec_journey", "true", "count(*) FILTER (WHERE completed)", "0",
+                "rate", True, "%", "Journey completion", "Journeys completados",
+                "Share of journeys that reached their goal.",
+                "Porcentaje de journeys que alcanzaron su objetivo."),
+        KpiSpec("handoff_abandonment", "rec_handoff", "true", "count(*) FILTER (WHERE abandoned)", "0",
+                "rate", False, "%", "Handoff abandonment", "Abandono en traspaso",
+                "Share of bot/IVR contacts handed to an agent where no agent connected.",
+                "Porcentaje de contactos derivados del bot/IVR a un agente sin que conectara ningún agente."),
+    )
+}
+KPI_ORDER: tuple[str, ...] = tuple(KPIS)
+
+
+def check_kpis(names: Sequence[str] | None) -> list[str]:
+    if not names:
+        return list(KPI_ORDER)
+    for k in names:
+        if k not in KPIS:
+            raise UserError(f"unknown KPI '{k}' (choose from {', '.join(KPI_ORDER)})")
+    return [k for k in KPI_ORDER if k in names]
+
+
+def check_dims(by: Sequence[str]) -> list[str]:
+    for d in by:
+        if d not in DIMENSIONS:
+            raise UserError(f"unknown dimension '{d}' (choose from {', '.join(DIMENSIONS)})")
+    return list(dict.fromkeys(by))
+
+
+
+
+_STD_COLS = "kpi, day, " + ", ".join(CATEGORICAL_DIMS) + ", n, s1, s2"
+
+
+def record_stats_sql(spec: KpiSpec, where: str = "true", people: bool = False) -> str:
+    """(kpi, day, dims, n, s1, s2) per day and dimensions; with ``people`` also ``np``, the
+    records that have a person (the cube keeps it for k-anonymity)."""
+    np_col = ", count(person) AS np" if people else ""
+    return f"""SELECT '{spec.name}' AS kpi, CAST(t AS DATE) AS day, {', '.join(CATEGORICAL_DIMS)},
+        count(*) AS n, ({spec.s1})::DOUBLE AS s1, ({spec.s2})::DOUBLE AS s2{np_col}
+        FROM {spec.record_table} WHERE {spec.where} AND {where} GROUP BY ALL"""

@@ -1,0 +1,27 @@
+"""The model build's steps, in order: each a function of the writer's connection.
+
+The full build (``build``) runs them all; the incremental update (``incremental``) runs
+the same functions on restricted inputs; the Spark engine runs their SQL transpiled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from cxmetrics.model import cube, events, identity, insights, journeys, quality, records
+
+STEPS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], object]]] = [
+    ("identity links", identity.build_links),
+    ("stitching persons", identity.stitch_components),
+    ("component owners", identity.build_owners),
+    ("identifier lookup", identity.build_ident_lookup),
+    ("enriching events", events.build_events_enriched),
+    ("journeys", journeys.build_journeys),
+    ("KPI records", records.build_records),
+    ("journey, contact and churn insights", insights.build_insights),
+    ("cube", cube.build_cube),
+    ("person load", cube.build_person_load),  # k-anonymity bound: always from every record
+    ("data quality", quality.build_quality),
+]

@@ -1,0 +1,118 @@
+"""The biweekly committee review: one closed period's figures, in one structure.
+
+``review_data`` gathers what the committee discusses — every KPI overall, by channel and
+by key cohorts, this period vs the previous one as one BH family; the alerts raised in
+the period; OKR status at the period's end; the actions due in it — and is what the
+page shows, what ``cxm review`` exports and what closing a review freezes.
+
+It is built for one viewer's ``role``: for a role without record-level access, cells with
+fewer than k people (and their complements) are suppressed (``cxmetrics.metrics.suppression``):
+a change row keeps its KPI and group with ``suppressed`` / ``previous_suppressed`` set and
+the hidden side's value, interval and n empty, and no difference; alerts and key results
+likewise. A closed review freezes the figures as its closer saw them; a restatement is
+only reported for a cell shown both then and now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cxmetrics.metrics import alerts as alerts_mod
+from cxmetrics.metrics.compare import Period, compare_periods_family, period_of
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.metrics.okr import OkrFile, evaluate
+from cxmetrics.metrics.registry import KPIS
+from cxmetrics.metrics.source import Source
+from cxmetrics.serving import app_state
+
+REVIEW_DIMENSIONS = ("channel", "value_tier", "segment")
+
+
+def period_for(source: Source, start: date) -> Period:
+    p = period_of(start, source.anchor, source.period_days)
+    if p.start != start:
+        from cxmetrics.core.errors import UserError
+
+        raise UserError(f"{start} is not the first day of a review period (periods start on {p.start})")
+    return p
+
+
+def change_rows(
+    source: Source, period: Period, spec: FilterSpec | None = None, *, role: str
+) -> list[dict[str, Any]]:
+    """The change table: one row per KPI × group, ranked by q-value (significant first)."""
+    out = []
+    for r in compare_periods_family(source, period, REVIEW_DIMENSIONS, None, spec, role=role):
+        c = r.comparison
+        out.append({
+            "dimension": r.dimension,
+            "group": c.group.get(r.dimension, "all") if r.dimension != "all" else "all",
+            "kpi": c.kpi,
+            "current": c.current.value, "current_n": None if c.current_suppressed else c.current.n,
+            "current_ci": [c.current.ci_low, c.current.ci_high],
+            "previous": c.previous.value, "previous_n": None if c.previous_suppressed else c.previous.n,
+            "diff": c.difference.diff, "diff_ci": [c.difference.ci_low, c.difference.ci_high],
+            "p_value": c.difference.p_value, "q_value": c.q_value,
+            "significant": c.significant, "improved": c.improved,
+            "suppressed": c.current_suppressed, "previous_suppressed": c.previous_suppressed,
+        })
+    out.sort(key=lambda x: (not x["significant"], x["q_value"] if x["q_value"] is not None else 2.0))
+    return out
+
+
+def review_data(source: Source, period: Period, okrs: OkrFile | None = None,
+                spec: FilterSpec | None = None, state_path: Path | None = None, *, role: str) -> dict[str, Any]:
+    """Everything the committee pack holds for one closed review period, as ``role`` may see it."""
+    from cxmetrics.core.privacy import k_threshold, may_use_action_log
+
+    raised = [a for a in alerts_mod.all_alerts(source, spec)
+              if period.start <= a.last_day <= period.end]
+    previous = period.previous()
+    return {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "previous": {"start": previous.start.isoformat(), "end": previous.end.isoformat()},
+        "filter": (spec or FilterSpec()).describe(),
+        "data_version": source.version,
+        "data_to": source.max_ts.isoformat(timespec="minutes") if source.max_ts else None,
+        "changes": change_rows(source, period, spec, role=role),
+        "alerts": alerts_mod.alerts_for_role(source, raised, spec, role=role),
+        "okrs": evaluate(source, okrs, as_of=period.end, role=role) if okrs else None,
+        "k_anonymity": k_threshold(role),  # the k applied (None: every cell shown)
+        # the action log is not for every role (privacy.ACTION_LOG_ROLES): None = not shown
+        "actions_due": [asdict(a) for a in app_state.actions_due_in(period.start, period.end, state_path, role=role)]
+        if may_use_action_log(role) else None,
+        "actions_decided_last_time": [asdict(a) for a in app_state.actions(state_path, role=role)
+                                      if a.period == previous.start.isoformat()]
+        if may_use_action_log(role) else None,
+        "kpi_labels": {k: {"en": v.label_en, "es": v.label_es, "higher_is_better": v.higher_is_better}
+                       for k, v in KPIS.items()},
+    }
+
+
+def frozen_figures(data: dict[str, Any]) -> dict[str, Any]:
+    """The figures a closed review keeps as reported."""
+    return {f"{r['kpi']}|{r['dimension']}|{r['group']}": {k: r.get(k) for k in ("current", "current_n", "previous",
+                                                                               "previous_n", "diff", "q_value",
+                                                                               "significant", "suppressed")}
+            for r in data["changes"]}
+
+
+def restatements(frozen: dict[str, Any], data: dict[str, Any], tolerance: float = 1e-9) -> list[dict[str, Any]]:
+    """Figures that changed since the review was closed (late data, new identity links)."""
+    now = frozen_figures(data)
+    out = []
+    for key, was in frozen.items():
+        cur = now.get(key)
+        if was.get("suppressed") or (cur is not None and cur.get("suppressed")):
+            continue  # not shown then or not shown now (k-anonymity): nothing to compare
+        changed = cur is None or cur["current_n"] != was["current_n"] or (
+            (cur["current"] is None) != (was["current"] is None)
+            or (cur["current"] is not None and abs(cur["current"] - was["current"]) > tolerance)
+        ) or cur["significant"] != was["significant"]
+        if changed:
+            kpi, dim, group = key.split("|", 2)
+            out.append({"kpi": kpi, "dimension": dim, "group": group, "as_reported": was, "restated": cur})
+    return out
