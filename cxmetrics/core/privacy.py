@@ -17,6 +17,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+from cxmetrics.core.errors import UserError
 from cxmetrics.core.settings import get_settings
 
 RAW_ID_ROLES = frozenset({"admin"})
@@ -76,8 +77,6 @@ def may_see_records(role: str) -> bool:
 def require_record_access(role: str) -> None:
     """Record-level data (drill-down, exports) is for analysts and admins only."""
     if not may_see_records(role):
-        from cxmetrics.core.errors import UserError
-
         raise UserError(f"the {role} role sees aggregates only: record-level data needs the analyst or admin role")
 
 
@@ -98,16 +97,12 @@ def may_use_action_log(role: str) -> bool:
 def require_action_log(role: str) -> None:
     """Reading or writing the committee's action log: committee, analyst and admin."""
     if not may_use_action_log(role):
-        from cxmetrics.core.errors import UserError
-
         raise UserError(f"the {role} role sees aggregates only: the action log is for the committee, analysts and admins")
 
 
 def require_close_review(role: str) -> None:
     """Closing (freezing) a review period: committee and admin."""
     if role not in CLOSE_REVIEW_ROLES:
-        from cxmetrics.core.errors import UserError
-
         raise UserError(f"the {role} role cannot close a review: that is for the committee and admins")
 
 
@@ -115,6 +110,4 @@ def require_raw_rows(role: str) -> None:
     """Quarantined input rows as they arrived (they may hold anything, personal data
     included): admin only, like raw ids."""
     if role not in RAW_ID_ROLES:
-        from cxmetrics.core.errors import UserError
-
         raise UserError(f"the {role} role cannot see quarantined raw rows: that is for admins")

@@ -23,6 +23,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from cxmetrics.core.errors import UserError
+
 ENGINES = ("duckdb", "spark")
 
 # The input of ``cxm build --engine spark``: the writer database's validated, deduplicated
@@ -60,7 +62,6 @@ def spark_schema(table: str) -> str:
 def export_input(db_path: Path, out: Path) -> dict[str, int]:
     """Write the input of the Spark engine from a writer database: the stored (validated,
     deduplicated) ``INPUT_TABLES`` as ``out/<table>.parquet`` and ``out/meta.json``."""
-    from cxmetrics.core.errors import UserError
     from cxmetrics.ingest import store as db
 
     con = db.connect(db_path, read_only=True)

@@ -39,11 +39,13 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
+from cxmetrics.core.privacy import k_threshold
 from cxmetrics.metrics.compare import compare_periods, last_closed_period
 from cxmetrics.metrics.engine import kpi_stats
 from cxmetrics.metrics.filters import FilterSpec
 from cxmetrics.metrics.registry import KPIS
 from cxmetrics.metrics.source import Source
+from cxmetrics.metrics.suppression import person_bounds
 
 BASELINE_DAYS = 56
 MONITOR_DAYS = 14
@@ -264,9 +266,6 @@ def alerts_for_role(
     whose cell (its KPI, channel or intent, and days ``since``..``last_day`` under ``spec``)
     holds fewer than k people keeps its place and rule, with expected, observed, size, z
     and n withheld (``cxmetrics.metrics.suppression``)."""
-    from cxmetrics.core.privacy import k_threshold
-    from cxmetrics.metrics.suppression import person_bounds
-
     out = []
     k = k_threshold(role)
     clear = _clearly_enough_people(source, alerts, spec, person_bounds(source, k)) if k is not None else set()

@@ -48,9 +48,10 @@ from typing import Literal
 import duckdb
 
 from cxmetrics.core.privacy import k_threshold
+from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import t
 from cxmetrics.metrics.filters import FilterSpec
-from cxmetrics.metrics.registry import KPIS
+from cxmetrics.metrics.registry import KPIS, PERSON_LOAD_RANKS
 from cxmetrics.metrics.source import GroupStats, Source, record_filter, records_relation
 
 Reason = Literal["k", "complement"]
@@ -64,8 +65,6 @@ Key = tuple[tuple[str, ...], str]  # (group values in ``by`` order, kpi)
 def label(reason: str | None, lang: str = "en", k: int | None = None) -> str:
     """'suppressed (fewer than 5 people)' / 'suprimido (menos de 5 personas)'; for a
     complementary cell 'suppressed (protects a small cell)'."""
-    from cxmetrics.core.settings import get_settings
-
     k = get_settings().k_anonymity if k is None else k
     return t("privacy.suppressed.complement" if reason == "complement" else "privacy.suppressed", lang, k=k)
 
@@ -83,8 +82,6 @@ def person_bounds(source: Source, k: int) -> dict[str, int]:
     cache_key = f"person_bound_{k}"
     if cache_key in source.extra:
         return source.extra[cache_key]
-    from cxmetrics.model.cube import PERSON_LOAD_RANKS
-
     bounds: dict[str, int] = {}
     try:
         rows = source.con.execute("SELECT kpi, records FROM person_load ORDER BY kpi, rank").fetchall()

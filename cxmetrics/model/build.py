@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import duckdb
 
+from cxmetrics.core.settings import get_settings
 from cxmetrics.ingest import store as db
 from cxmetrics.model import incremental, steps
 
@@ -36,8 +37,6 @@ def update_model(
     (only what the events ingested since the last build can change) when
     ``incremental.full_rebuild_reason`` allows it and ``full`` is false, else by a full
     rebuild. Returns step timings and what changed (for the snapshot)."""
-    from cxmetrics.core.settings import get_settings
-
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     max_share = get_settings().incremental_max_share

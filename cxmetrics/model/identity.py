@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import duckdb
 
+from cxmetrics.core.settings import get_settings
+
 # Identifiers are typed by a prefix so an anonymous id and a network id never collide.
 IDENTS_OF_EVENTS = """
 SELECT 'a:' || anonymous_id AS ident, ts, customer_id FROM events WHERE anonymous_id IS NOT NULL
@@ -41,8 +43,6 @@ def stitch_components(con: duckdb.DuckDBPyConnection) -> int:
     """Label propagation until no label changes (at most ``stitch_max_passes`` passes),
     then the giant-component guard (``dissolve_oversized``); returns the number of passes.
     """
-    from cxmetrics.core.settings import get_settings
-
     settings = get_settings()
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _edges AS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from cxmetrics.core.settings import get_settings
 from cxmetrics.model.identity import TOP_BRIDGES
 
 BRIDGE_NAMES = [f"{kind}_{rank}" for rank in range(1, TOP_BRIDGES + 1) for kind in ("bridge", "links")]
@@ -15,8 +16,6 @@ BRIDGE_COLUMNS = ", ".join(
 
 
 def build_quality(con: duckdb.DuckDBPyConnection) -> None:
-    from cxmetrics.core.settings import get_settings
-
     settings = get_settings()
     con.execute(
         f"""CREATE OR REPLACE TABLE dq_identity AS

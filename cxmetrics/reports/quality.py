@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from cxmetrics.core.privacy import require_raw_rows
 from cxmetrics.metrics.source import Source
 
 MAX_LOG_ROWS = 1_000
@@ -78,8 +79,6 @@ def quarantine_rows(
 ) -> pd.DataFrame:
     """The quarantined rows as they arrived, newest load first, then by file and row number
     (admin only: ``privacy.require_raw_rows``)."""
-    from cxmetrics.core.privacy import require_raw_rows
-
     require_raw_rows(role)
     return _df(
         source,

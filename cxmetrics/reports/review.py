@@ -20,6 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cxmetrics.core.errors import UserError
+from cxmetrics.core.privacy import k_threshold, may_use_action_log
 from cxmetrics.metrics import alerts as alerts_mod
 from cxmetrics.metrics.compare import Period, compare_periods_family, period_of
 from cxmetrics.metrics.filters import FilterSpec
@@ -34,8 +36,6 @@ REVIEW_DIMENSIONS = ("channel", "value_tier", "segment")
 def period_for(source: Source, start: date) -> Period:
     p = period_of(start, source.anchor, source.period_days)
     if p.start != start:
-        from cxmetrics.core.errors import UserError
-
         raise UserError(f"{start} is not the first day of a review period (periods start on {p.start})")
     return p
 
@@ -66,8 +66,6 @@ def change_rows(
 def review_data(source: Source, period: Period, okrs: OkrFile | None = None,
                 spec: FilterSpec | None = None, state_path: Path | None = None, *, role: str) -> dict[str, Any]:
     """Everything the committee pack holds for one closed review period, as ``role`` may see it."""
-    from cxmetrics.core.privacy import k_threshold, may_use_action_log
-
     raised = [a for a in alerts_mod.all_alerts(source, spec)
               if period.start <= a.last_day <= period.end]
     previous = period.previous()

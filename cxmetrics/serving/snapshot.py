@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from cxmetrics.core.errors import UserError
 from cxmetrics.core.settings import get_settings
 from cxmetrics.ingest import store as db
 from cxmetrics.metrics.source import Source
@@ -245,13 +246,9 @@ def open_database_source(db_path: Path) -> Source:
         model_version = db.get_meta(con, "model_version")
     except duckdb.CatalogException:
         con.close()
-        from cxmetrics.core.errors import UserError
-
         raise UserError(f"{db_path} is not a cxmetrics database") from None
     if data_version is None or model_version != data_version:
         con.close()
-        from cxmetrics.core.errors import UserError
-
         raise UserError(f"the model in {db_path} is not built for its data yet: run 'cxm build --db {db_path}'")
     return _make_source(con, db.get_meta(con, "max_ts", "") or "", f"db-{data_version}")
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from cxmetrics.i18n import t
+from cxmetrics.i18n import fmt_datetime, t
 from cxmetrics.metrics.compare import Period, closed_periods, last_closed_period, period_of
 from cxmetrics.metrics.filters import CATEGORICAL_DIMS, CLOSED_VOCABULARIES, FilterSpec
 from cxmetrics.metrics.source import Source
@@ -194,8 +194,6 @@ def current() -> ActiveFilter:
 
 def page_header(title: str, source: Source, lang: str, active: ActiveFilter | None = None) -> None:
     """Title, then one caption: the active filter in words and the data's freshness."""
-    from cxmetrics.i18n import fmt_datetime
-
     st.title(title)
     active = active or current()
     st.caption(
