@@ -28,14 +28,13 @@ from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import (
     LANGUAGE_NAMES,
     MISSING,
+    dimension_name,
     fmt_datetime,
     fmt_int,
     fmt_number,
     fmt_pct,
-    i18n_pack,
+    t,
 )
-from cxmetrics.i18n import t as _i18n_t
-from cxmetrics.i18n.i18n_dashboard import DIMENSION_NAMES
 from cxmetrics.metrics.registry import KPIS
 from cxmetrics.metrics.suppression import label as suppression_label
 
@@ -48,15 +47,6 @@ STATUS_ORDER = ("achieved", "on_track", "behind", "at_risk", "no_data")
 
 
 # ------------------------------------------------------------------ texts and numbers
-
-
-def t(key: str, lang: str = "en", **fmt: object) -> str:
-    """The pack's text for ``key`` in ``lang`` (English if missing), placeholders filled."""
-    entry = i18n_pack.STRINGS.get(key)
-    if entry is None:
-        return key
-    text = entry.get(lang) or entry["en"]
-    return text.format(**fmt) if fmt else text
 
 
 def pack_format(path: Path | str) -> str:
@@ -132,7 +122,7 @@ def _privacy_note(data: dict, lang: str) -> list[str]:
     k = data.get("k_anonymity")
     if k is None:
         return []
-    return [_i18n_t("privacy.pack_note", lang, k=k)]
+    return [t("privacy.pack_note", lang, k=k)]
 
 
 def group_label(row: dict, lang: str) -> tuple[str, str]:
@@ -140,8 +130,7 @@ def group_label(row: dict, lang: str) -> tuple[str, str]:
     dim = row.get("dimension", "all")
     if dim == "all":
         return t("pack.overall", lang), ""
-    names = DIMENSION_NAMES.get(dim)
-    return (names[1] if lang == "es" else names[0]) if names else dim, str(row.get("group", ""))
+    return dimension_name(dim, lang), str(row.get("group", ""))
 
 
 def direction(row: dict) -> str:
@@ -751,7 +740,7 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
         (tr("pack.col.diff"), "dec2", 10), (tr("pack.col.diff_ci_low"), "dec2", 12),
         (tr("pack.col.diff_ci_high"), "dec2", 12), (tr("pack.col.p_value"), "p", 10),
         (tr("pack.col.q_value"), "p", 10), (tr("pack.col.significant"), "bool", 12),
-        (tr("pack.col.direction"), "text", 11), (_i18n_t("privacy.suppressed.short", lang), "text", 30),
+        (tr("pack.col.direction"), "text", 11), (t("privacy.suppressed.short", lang), "text", 30),
     ]
     rows = []
     for r in data.get("changes", []):
@@ -774,7 +763,7 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
         (tr("pack.col.last_day"), "date", 11), (tr("pack.col.expected"), "dec2", 10),
         (tr("pack.col.observed"), "dec2", 10), (tr("pack.col.size"), "dec2", 10),
         (tr("pack.col.z"), "dec2", 8), (tr("pack.col.current_n"), "int", 8),
-        (_i18n_t("privacy.suppressed.short", lang), "text", 30),
+        (t("privacy.suppressed.short", lang), "text", 30),
     ]
     rows = [[kpi_label(data, a["kpi"], lang), a["kpi"], a.get("channel"), a.get("intent"),
              t("pack.rule." + a["rule"], lang), a["since"], a["last_day"], a.get("expected"), a.get("observed"),
@@ -792,7 +781,7 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
         (tr("pack.col.current_n"), "int", 8), (tr("pack.col.baseline"), "dec2", 10),
         (tr("pack.col.target"), "dec2", 10), (tr("pack.col.progress"), "pct0", 10),
         (tr("pack.col.expected_progress"), "pct0", 12), (tr("pack.col.status"), "text", 16),
-        (_i18n_t("privacy.suppressed.short", lang), "text", 30),
+        (t("privacy.suppressed.short", lang), "text", 30),
     ]
     rows = []
     okrs = data.get("okrs") or {"objectives": []}
@@ -834,7 +823,7 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
         (tr("pack.meta.data_to"), fmt_datetime(data.get("data_to"), lang)),
         (tr("pack.meta.generated"), generated),
         (tr("pack.meta.language"), LANGUAGE_NAMES.get(lang, lang)),
-        *[(_i18n_t("privacy.pack_meta", lang), note) for note in _privacy_note(data, lang)],
+        *[(t("privacy.pack_meta", lang), note) for note in _privacy_note(data, lang)],
         (tr("pack.meta.rule"), _settings_rule(data, lang)),
     ]
     m.ws.set_column(0, 0, 26)
