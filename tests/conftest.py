@@ -1,7 +1,7 @@
 """Shared fixtures.
 
 App fixtures (AppTest and Playwright):
-- ``demo_db``: a small generated database (400 customers, 45 days to 2026-03-01, seed 3)
+- ``demo_db``: a small generated database (3,000 customers, 45 days to 2026-03-01, seed 3: enough for significant changes)
   plus an ingest of the dirty file, so the quarantine has rows. Built once per session.
 - ``empty_db``: a database path with nothing at it (no snapshot yet).
 - ``app_db_env``: a helper that points the app at a database (``CXM_DB_PATH``) and clears
@@ -43,10 +43,24 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cxmetrics.synth import generate
 
     root = tmp_path_factory.mktemp("app_demo_db")
-    res = generate(root / "src", seed=3, customers=400, days=45, end=DEMO_END, fmt="parquet")
+    res = generate(root / "src", seed=3, customers=3000, days=45, end=DEMO_END, fmt="parquet")
     db_path = root / "cxm.duckdb"
     ingest_and_build([res.events_path], res.customers_path, db_path)
     ingest_and_build([res.dirty_path], None, db_path)
+    return db_path
+
+
+@pytest.fixture(scope="session")
+def small_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 400-customer version of ``demo_db``: small groups under k people, for the
+    k-anonymity views (the 3,000-customer demo has few)."""
+    from cxmetrics.serving.pipeline import ingest_and_build
+    from cxmetrics.synth import generate
+
+    root = tmp_path_factory.mktemp("app_small_demo_db")
+    res = generate(root / "src", seed=3, customers=400, days=45, end=DEMO_END, fmt="parquet")
+    db_path = root / "cxm.duckdb"
+    ingest_and_build([res.events_path], res.customers_path, db_path)
     return db_path
 
 

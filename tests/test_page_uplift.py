@@ -67,6 +67,12 @@ def _values(data) -> list:
 
 
 @pytest.fixture
+def small_demo(app_db_env, small_demo_db: Path):
+    app_db_env(small_demo_db)
+    return snapshot.open_snapshot(small_demo_db)
+
+
+@pytest.fixture
 def demo(app_db_env, demo_db: Path):
     app_db_env(demo_db)
     return snapshot.open_snapshot(demo_db)
@@ -257,18 +263,18 @@ LABEL = "suppressed (fewer than 5 people)"
 COMPLEMENT = "suppressed (protects a small cell)"
 
 
-def test_executive_sees_labels_not_small_cells(demo, monkeypatch: pytest.MonkeyPatch, app_db_env,
-                                               demo_db: Path) -> None:
+def test_executive_sees_labels_not_small_cells(small_demo, monkeypatch: pytest.MonkeyPatch, app_db_env,
+                                               small_demo_db: Path) -> None:
     """As executive (k = 5) a comparison with a small side shows the label for its sides and
     no difference; the small churn cohort and the high-intent NPS cells too."""
     from cxmetrics.reports import uplift as up
 
     monkeypatch.setenv("CXM_ROLE", "executive")
-    app_db_env(demo_db)
+    app_db_env(small_demo_db)
     at = _run()
     assert any(c.value.startswith("Cells with fewer than 5 people are suppressed for the executive role")
                for c in at.caption)
-    expected = up.uplift_table(demo, LAST, role="executive").set_index("kpi")
+    expected = up.uplift_table(small_demo, LAST, role="executive").set_index("kpi")
     hidden = expected[expected["suppressed"].notna()]
     assert len(hidden), "the check needs a small side in the demo data"
     table = _table(at, "KPI", "Raw diff. (95% CI)").set_index("KPI")
@@ -280,7 +286,7 @@ def test_executive_sees_labels_not_small_cells(demo, monkeypatch: pytest.MonkeyP
         assert {shown[c] for c in ("Raw diff. (95% CI)", "p (raw)", "Adjusted diff. (95% CI)", "Strata",
                                    "Coverage", "Regression (95% CI)")} == {"—"}
     for kpi in expected.index.difference(hidden.index):  # the others as the analyst sees them
-        u = uplift(demo, kpi, LAST)
+        u = uplift(small_demo, kpi, LAST)
         assert _n(table.loc[KPIS[kpi].label_en, "Recognized (n)"]) == u.recognized["n"]
     # the forest plot has no marker for a hidden comparison, and says why in its panel
     spec = _chart(at, "Recognized − anonymous, with 95% interval")
@@ -289,14 +295,14 @@ def test_executive_sees_labels_not_small_cells(demo, monkeypatch: pytest.MonkeyP
             assert all(x is None for x in _values(spec["data"][2 * i]["x"]))
     assert any(a["text"].startswith("suppressed (") for a in spec["layout"]["annotations"])
     # churn: the demo's churned customers in the period are fewer than 5
-    churn = up.churn_research(demo, LAST, role="executive")
+    churn = up.churn_research(small_demo, LAST, role="executive")
     at = _run(q="churn")
     if churn["suppressed"]:
         metrics = {m.label: m.value for m in at.metric}
         assert metrics["Churned customers"] == metrics["Researched termination first (%)"] == "suppressed"
         assert labels[churn["suppressed"]] in [c.value for c in at.caption]
     # high intent: the hidden rows carry the label, the rest their n
-    high = up.high_intent_uplift(demo, LAST, role="executive")
+    high = up.high_intent_uplift(small_demo, LAST, role="executive")
     assert high["suppressed"].notna().any()
     at = _run(q="high_intent")
     shown = _table(at, "KPI", "Intent", "Raw diff. (95% CI)")

@@ -19,16 +19,19 @@ the dashboard has something true to show:
   rule of section 2).
 * **Service contacts** on chatbot, ivr, voice, whatsapp, email and store, with repeats
   within 7 days (often escalated to another channel), bot/IVR handoffs to a live agent
-  that connect or are abandoned, and surveys (nps, csat, ces, Spanish and English
-  verbatims) whose scores depend on the experience.
-* **Churn** for ~3% of customers, often preceded by contract-termination research.
-* **Weekly and daily seasonality**; **one outage** (4 days in Andalucía, inside the last
-  closed review period of the data, so the committee's default review shows it) with a spike of outage checks and technical-support contacts, more repeats
-  and lower scores; and a **worsening chatbot handoff** in the last 4 weeks
-  (abandonment rising from ~12% to ~35%).
+  that connect or are abandoned, and surveys (nps, csat, ces) whose scores depend on the
+  experience; about 30 % carry a Spanish or English verbatim about what the experience
+  was (``verbatims``: the outage, the bot that did not understand, having to call back...).
+* **Churn** for ~3-4 % of customers: a base rate, plus a chance after every bad
+  experience (``churn``), often preceded by contract-termination research.
+* **Weekly and daily seasonality** and two planted incidents in the last closed review
+  period of the data, so the committee's default review shows them (``incidents``):
+  **an outage** (4 days in Andalucía from the period's day 5: outage checks and technical
+  contacts, repeats, waits, low scores) and **a broken chatbot handoff** (from the
+  period's day 3, abandonment of chatbot handoffs jumps from 12 % to 36 %).
 
 The stories live in one module each: ``customers`` (the world), ``journeys``, ``contacts``,
-``surveys``, ``churn`` and ``incidents`` (the outage and the handoff trend); ``tables``
+``surveys``, ``verbatims``, ``churn`` and ``incidents`` (the outage and the bot handoff); ``tables``
 holds the vocabulary and probability tables, ``output`` the file formats, ``dirty`` the
 hand-counted bad file.
 
@@ -49,8 +52,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow.csv as pacsv
 
-from cxmetrics.synth.churn import churn_events
-from cxmetrics.synth.contacts import contacts
+from cxmetrics.synth.churn import before_churn, churn_events, decide
+from cxmetrics.synth.contacts import contacts, leaving_contacts
 from cxmetrics.synth.customers import Counters, World
 from cxmetrics.synth.dirty import DIRTY_EXPECTED, write_dirty_events
 from cxmetrics.synth.incidents import OUTAGE_DAYS, OUTAGE_REGION, outage_start_day
@@ -80,8 +83,11 @@ class GenerateResult:
 def _chunk(
     world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Counters
 ) -> dict[str, np.ndarray]:
-    parts = journeys(world, lo, hi, rng, ctr)
-    parts += contacts(world, lo, hi, rng, ctr)
+    contact_parts, experiences = contacts(world, lo, hi, rng, ctr)
+    decide(world, lo, hi, rng, experiences)  # churn follows experiences
+    parts = before_churn(contact_parts, world)
+    parts += leaving_contacts(world, lo, hi, rng, ctr)
+    parts += journeys(world, lo, hi, rng, ctr)
     parts += relational_surveys(world, lo, hi, rng)
     parts += churn_events(world, lo, hi, rng)
     cols = {k: np.concatenate([p[k] for p in parts]) for k in _COLS}

@@ -7,14 +7,15 @@ import numpy as np
 
 from cxmetrics.ingest.schema import INTENTS
 from cxmetrics.synth.customers import Counters, World
-from cxmetrics.synth.incidents import OUTAGE_DAYS, OUTAGE_REGION
-from cxmetrics.synth.surveys import _surveys
+from cxmetrics.synth.incidents import (
+    BOT_ABANDON_AFTER,
+    BOT_ABANDON_BEFORE,
+    OUTAGE_DAYS,
+    OUTAGE_REGION,
+)
+from cxmetrics.synth.surveys import T, _surveys, themes_by
 from cxmetrics.synth.tables import (
     _CH_Q,
-    _CTX_GENERIC,
-    _CTX_HANDOFF,
-    _CTX_OUTAGE,
-    _CTX_REPEAT,
     _DAY,
     _H_CHAT,
     _H_SERVICE,
@@ -44,9 +45,11 @@ from cxmetrics.synth.tables import (
 )
 
 
-def contacts(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Counters) -> list:
+def contacts(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Counters) -> tuple[list, dict]:
+    """The chunk's everyday and outage contacts, with all their consequences (handoffs,
+    agents, surveys, repeats), as if nobody churned; and the bad experiences they gave
+    (``churn.decide`` turns those into churn, and drops what comes after it)."""
     w = world
-    m = hi - lo
     idx = np.arange(lo, hi)
     reg = w.region[idx] == REGIONS.index(OUTAGE_REGION)
 
@@ -66,13 +69,6 @@ def contacts(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
         rng, np.array([[0.15, 0.45, 0.15, 0.10, 0.05, 0.10]]), np.zeros(len(own_o), np.int64)
     )
     int_o = np.where(rng.random(len(own_o)) < 0.55, _IN["technical_support"], _IN["outage_check"])
-    # churners asking to leave
-    own_c = idx[w.churn[idx] & (rng.random(m) < 0.35)]
-    lead = (1 * _DAY + rng.random(len(own_c)) * 19 * _DAY).astype(np.int64)
-    t_c = w.active_to[own_c] - lead
-    svc_c = _cat(
-        rng, np.array([[0.15, 0.0, 0.40, 0.15, 0.0, 0.30]]), np.zeros(len(own_c), np.int64)
-    )
 
     own = np.concatenate([own_b, own_o])
     svc = np.concatenate([svc_b, svc_o])
@@ -82,13 +78,33 @@ def contacts(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
     ts = np.empty(len(own), np.int64)
     ts[service_hours] = w.draw_ts(rng, day[service_hours], _H_SERVICE)
     ts[~service_hours] = w.draw_ts(rng, day[~service_hours], _H_CHAT)
-    own = np.concatenate([own, own_c])
-    svc = np.concatenate([svc, svc_c])
-    ts = np.concatenate([ts, t_c])
-    intent = np.concatenate([int_b, int_o, np.full(len(own_c), _IN["contract_termination"])])
+    intent = np.concatenate([int_b, int_o])
+    return _chains(w, own, svc, ts, intent, rng, ctr)
+
+
+def leaving_contacts(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Counters) -> list:
+    """Churners asking to leave: a contract-termination contact 1-20 days before churning."""
+    w = world
+    idx = np.arange(lo, hi)
+    own = idx[w.churn[idx] & (rng.random(hi - lo) < 0.35)]
+    lead = (1 * _DAY + rng.random(len(own)) * 19 * _DAY).astype(np.int64)
+    ts = w.active_to[own] - lead
+    svc = _cat(rng, np.array([[0.15, 0.0, 0.40, 0.15, 0.0, 0.30]]), np.zeros(len(own), np.int64))
+    intent = np.full(len(own), _IN["contract_termination"])
+    parts, _ = _chains(w, own, svc, ts, intent, rng, ctr)
+    return parts
+
+
+def _chains(w: World, own, svc, ts, intent, rng: np.random.Generator, ctr: Counters) -> tuple[list, dict]:
+    """First contacts and their repeat chains (up to 4 generations), within each customer's
+    activity window; returns the event parts and the bad experiences (abandoned handoffs
+    and unresolved contacts: owner, ts)."""
     keep = (ts >= w.active_from[own]) & (ts < w.active_to[own]) & (ts >= w.t0)
     own, svc, ts, intent = own[keep], svc[keep], ts[keep], intent[keep]
     repeat = np.zeros(len(own), bool)
+    bad_own: list[np.ndarray] = []
+    bad_ts: list[np.ndarray] = []
+    bad_kind: list[np.ndarray] = []
 
     parts = []
     for gen in range(4):
@@ -108,10 +124,10 @@ def contacts(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
 
         outage = w.in_outage(own, ts)
         hand = rng.random(n) < _HANDOFF_P[ch]
-        frac = np.clip((ts - w.trend_lo) / max(w.t_end - w.trend_lo, 1), 0.0, 1.0)
+        broken_bot = ts >= w.bot_break_lo  # the chatbot handoff story (incidents.py)
         p_ab = np.select(
             [ch == CHATBOT, ch == IVR, ch == WHATSAPP],
-            [0.12 + 0.26 * frac, 0.14 + 0.25 * outage, np.full(n, 0.10)],
+            [np.where(broken_bot, BOT_ABANDON_AFTER, BOT_ABANDON_BEFORE), 0.14 + 0.25 * outage, np.full(n, 0.10)],
             0.0,
         )
         aband = hand & (rng.random(n) < p_ab)
@@ -124,12 +140,16 @@ def contacts(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
         unres = rng.random(n) < p_unres
 
         parts.append(
-            _part(n, ts=ts, et=CONTACT, ch=ch, cust=cust, anon=anon, cid=cid, intent=intent)
+            _part(n, ts=ts, et=CONTACT, ch=ch, cust=cust, anon=anon, cid=cid, intent=intent, own=own)
         )
+        bad = aband | unres
+        bad_own.append(own[bad])
+        bad_ts.append(ts[bad])
+        bad_kind.append(np.where(aband[bad], 0, 1))  # 0 abandoned handoff, 1 unresolved
         s = np.flatnonzero(hand)
         h_ts = ts[s] + rng.integers(60, 300, len(s))
         parts.append(
-            _part(len(s), ts=h_ts, et=HANDOFF, ch=ch[s], cust=cust[s], anon=anon[s], cid=cid[s])
+            _part(len(s), ts=h_ts, et=HANDOFF, ch=ch[s], cust=cust[s], anon=anon[s], cid=cid[s], own=own[s])
         )
         conn = hand & ~aband
         s2 = np.flatnonzero(conn)
@@ -143,7 +163,8 @@ def contacts(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
             ch[s2],
         )
         parts.append(
-            _part(len(s2), ts=a_ts, et=AGENT, ch=a_ch, cust=cust[s2], anon=anon[s2], cid=cid[s2])
+            _part(len(s2), ts=a_ts, et=AGENT, ch=a_ch, cust=cust[s2], anon=anon[s2], cid=cid[s2],
+                  own=own[s2])
         )
 
         # surveys about this contact
@@ -172,11 +193,7 @@ def contacts(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
             - 0.1 * (w.tier[own[s]] == 2)
             + 0.5 * w.nps_mood[own[s]]
         )
-        ctx = np.select(
-            [aband[s], outage[s], unres[s] | repeat[s]],
-            [_CTX_HANDOFF, _CTX_OUTAGE, _CTX_REPEAT],
-            _CTX_GENERIC,
-        )
+        theme = contact_themes(rng, ch[s], intent[s], aband[s], outage[s], unres[s] | repeat[s])
         parts += _surveys(
             rng,
             ts=s_ts,
@@ -186,8 +203,9 @@ def contacts(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
             jid=np.full(len(s), -1),
             cid=cid[s],
             q=q,
-            ctx=ctx,
+            theme=theme,
             type_p=(0.75, 0.85, 0.6),
+            own=own[s],
         )
 
         # repeats: same person and intent within 7 days, often escalated to another channel
@@ -198,6 +216,41 @@ def contacts(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
         ok = (nts < w.active_to[own[s]]) & (nts < w.t_end)
         own, svc, ts, intent = own[s][ok], nsvc[ok], nts[ok], intent[s][ok]
         repeat = np.ones(len(own), bool)
-    return parts
+    experiences = {"own": np.concatenate(bad_own) if bad_own else np.zeros(0, np.int64),
+                   "ts": np.concatenate(bad_ts) if bad_ts else np.zeros(0, np.int64),
+                   "kind": np.concatenate(bad_kind) if bad_kind else np.zeros(0, np.int64)}
+    return parts, experiences
+
+
+# What a contact's comment is about, by intent (INTENTS order): (themes, weights).
+_INTENT_THEMES = {
+    "device_upgrade": (("device",), (1.0,)),
+    "contract_termination": (("contract_price",), (1.0,)),
+    "fiber_availability": (("coverage_outage",), (1.0,)),
+    "outage_check": (("coverage_outage",), (1.0,)),
+    "billing": (("billing",), (1.0,)),
+    "plan_change": (("contract_price",), (1.0,)),
+    "technical_support": (("device", "coverage_outage"), (0.5, 0.5)),
+    "other": (("agent_attitude", "waiting_time", "other"), (0.4, 0.3, 0.3)),
+}
+_OPTIONS = np.zeros((len(INTENTS), 3), np.int64)
+_WEIGHTS = np.zeros((len(INTENTS), 3))
+for _i, _intent in enumerate(INTENTS):
+    _names, _w = _INTENT_THEMES[_intent]
+    _OPTIONS[_i, : len(_names)] = [T[x] for x in _names]
+    _WEIGHTS[_i, : len(_w)] = _w
+
+
+def contact_themes(rng: np.random.Generator, ch, intent, aband, outage, repeat) -> np.ndarray:
+    """The theme of each contact survey's comment: the story when there is one (an
+    abandoned handoff: the bot did not understand / nobody answered; the outage; having to
+    come back), else the contact's intent, or the agent for a human channel."""
+    theme = themes_by(rng, _OPTIONS[intent], _WEIGHTS[intent])
+    human = (ch == VOICE) | (ch == STORE) | (ch == WHATSAPP)
+    theme = np.where(human & (rng.random(len(ch)) < 0.3), T["agent_attitude"], theme)
+    theme = np.where(repeat & (rng.random(len(ch)) < 0.6), T["repeat_contact"], theme)
+    theme = np.where(outage & (rng.random(len(ch)) < 0.8), T["coverage_outage"], theme)
+    by_bot = np.where(ch == CHATBOT, T["bot_understanding"], T["waiting_time"])
+    return np.where(aband & (rng.random(len(ch)) < 0.85), by_bot, theme)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from cxmetrics.ingest.schema import CUSTOMER_COLUMNS, SEGMENTS, VALUE_TIERS
-from cxmetrics.synth.incidents import OUTAGE_DAYS, OUTAGE_REGION, outage_start_day
+from cxmetrics.synth.incidents import OUTAGE_DAYS, OUTAGE_REGION, bot_break_day, outage_start_day
 from cxmetrics.synth.output import _fmt_ids
 from cxmetrics.synth.tables import (
     _CHUNK_CUSTOMERS,
@@ -40,7 +40,7 @@ class World:
         self.outage_day = outage_start_day(start, days)
         self.outage_lo = self.t0 + self.outage_day * _DAY
         self.outage_hi = self.outage_lo + OUTAGE_DAYS * _DAY
-        self.trend_lo = self.t0 + max(days - 28, 0) * _DAY  # chatbot handoff degrades from here
+        self.bot_break_lo = self.t0 + bot_break_day(start, days) * _DAY  # chatbot handoff breaks here
 
         # households (members are consecutive customers and share a region)
         sizes = rng.choice([1, 2, 3, 4], size=n, p=[0.58, 0.26, 0.11, 0.05])
@@ -71,19 +71,16 @@ class World:
         old_days = rng.integers(30, 3650, n)
         self.signup = np.where(new, signup_day, -old_days)  # day offset from start
 
-        region_out = self.region == REGIONS.index(OUTAGE_REGION)
-        p_churn = (
-            0.022 * np.array([1.35, 1.0, 0.7])[self.tier] * np.where(self.segment == 1, 0.8, 1.0)
-        )
-        p_churn = p_churn * np.where(region_out, 1.5, 1.0)
-        churn = (rng.random(n) < p_churn) & ~new
+        # Churn for reasons the data does not show (moving, a better offer elsewhere): a
+        # base rate by value tier and segment, at a uniform time. Churn caused by bad
+        # experiences is added per chunk once its contacts are known (churn.decide).
+        p_base = 0.016 * np.array([1.35, 1.0, 0.7])[self.tier] * np.where(self.segment == 1, 0.8, 1.0)
+        base = (rng.random(n) < p_base) & ~new
         lo = self.t0 + min(7, days // 4) * _DAY
-        churn_ts = rng.integers(lo, self.t_end, n)
-        after_outage = self.outage_hi + (3 * _DAY + rng.random(n) * 27 * _DAY).astype(np.int64)
-        use_after = region_out & (rng.random(n) < 0.55) & (after_outage < self.t_end)
-        churn_ts = np.where(use_after, after_outage, churn_ts)
-        self.churn = churn
-        self.active_to = np.where(churn, churn_ts, self.t_end)  # exclusive for starts
+        self.base_churn_ts = np.where(base, rng.integers(lo, self.t_end, n), np.iinfo(np.int64).max)
+        self.new = new
+        self.churn = np.zeros(n, bool)
+        self.active_to = np.full(n, self.t_end)  # exclusive for starts; churners' is set per chunk
 
         # behaviour
         dig = np.exp(rng.normal(-0.28, 0.75, n))
@@ -102,7 +99,7 @@ class World:
         # cookies: slot 0 = app device, 1-2 = web cookies; canonical number 4*i + slot.
         self.cookie = np.arange(n, dtype=np.int64)[:, None] * 4 + np.arange(3)
         # a handful of households share one web cookie between two members
-        second = (~first_member) & (hh_first == np.arange(n) - 1) & (rng.random(n) < 0.004)
+        second = (~first_member) & (hh_first == np.arange(n) - 1) & (rng.random(n) < 0.008)
         self.cookie[second, 1] = self.cookie[hh_first[second], 1]
         self.n_shared_cookies = int(second.sum())
 

@@ -3,8 +3,14 @@
 * **Outage**: 4 days in Andalucía, 4 days into the last closed review period of the
   data (so the committee's default review shows it): more outage checks and technical
   contacts, more repeats, longer waits, lower scores.
-* **Chatbot handoff**: over the last 4 weeks, abandonment of chatbot handoffs rises from
-  ~12 % to ~38 % (``contacts.py``, ``p_ab``).
+* **Chatbot handoff**: a bot release on day 10 of that same period breaks the handoff to
+  agents: abandonment of chatbot handoffs jumps from 12 % to 36 % and stays there
+  (``contacts.py``); the comments after an abandoned handoff say the bot did not
+  understand or nobody answered.
+
+Both stories also raise churn: every bad experience (an abandoned handoff, an unresolved
+contact, living through the outage) adds a chance of churning 2-30 days later
+(``churn.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +19,9 @@ from datetime import date, timedelta
 
 OUTAGE_REGION = "Andalucía"
 OUTAGE_DAYS = 4
+BOT_BREAK_AFTER_OUTAGE_DAYS = -2  # the bot release: 2 days before the outage starts
+BOT_ABANDON_BEFORE = 0.12
+BOT_ABANDON_AFTER = 0.36
 
 
 def outage_start_day(start: date, days: int, anchor: date = date(2026, 1, 5), period_days: int = 14) -> int:
@@ -28,3 +37,8 @@ def outage_start_day(start: date, days: int, anchor: date = date(2026, 1, 5), pe
     return min(day, max(days - OUTAGE_DAYS, 0))
 
 
+
+
+def bot_break_day(start: date, days: int) -> int:
+    """Day index of the chatbot release that breaks the handoff (day 10 of the outage's period)."""
+    return min(outage_start_day(start, days) + BOT_BREAK_AFTER_OUTAGE_DAYS, max(days - 1, 0))

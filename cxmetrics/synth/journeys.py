@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from cxmetrics.ingest.schema import JOURNEY_TYPES
 from cxmetrics.synth.customers import Counters, World
 from cxmetrics.synth.incidents import OUTAGE_DAYS, OUTAGE_REGION
-from cxmetrics.synth.surveys import _surveys
+from cxmetrics.synth.surveys import T, _surveys
 from cxmetrics.synth.tables import (
     _BIG,
     _CH_Q,
     _CONT_TAB,
-    _CTX_DIGITAL,
-    _CTX_OUTAGE,
     _DAY,
     _FRESH_BASE,
     _GOAL_P,
@@ -40,6 +39,12 @@ from cxmetrics.synth.tables import (
     WEB,
     _part,
 )
+
+# The theme a journey's comment is about, by journey type (JOURNEY_TYPES order).
+_JOURNEY_THEME = np.array([T[{
+    "device_upgrade": "device", "contract_termination": "contract_price", "fiber_availability": "coverage_outage",
+    "outage_check": "coverage_outage", "billing": "billing", "plan_change": "contract_price",
+}[jt]] for jt in JOURNEY_TYPES])
 
 
 def journeys(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Counters) -> list:
@@ -175,6 +180,7 @@ def journeys(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
             jid=jid[rep],
             jt=np.where(typed, jt_all[rep], -1),
             step=_STEP_TAB[jt_all[rep], pos],
+            own=own_all[rep],
         )
     )
     # logins
@@ -189,6 +195,7 @@ def journeys(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
             net=net_all[s],
             cust=cust_all[s],
             jid=jid[s],
+            own=own_all[s],
         )
     )
     # identify at the start of a journey (same ts as its first page view)
@@ -202,6 +209,7 @@ def journeys(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
             net=net_all[s],
             cust=cust_all[s],
             jid=jid[s],
+            own=own_all[s],
         )
     )
     # standalone identify
@@ -214,6 +222,7 @@ def journeys(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
             net=idl,
             anon=id_anon,
             cust=idl,
+            own=idl,
         )
     )
     # goals
@@ -230,6 +239,7 @@ def journeys(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
             net=net_all[s],
             cust=np.where(known[s], cust_all[s], -1),
             jid=jid[s],
+            own=own_all[s],
         )
     )
 
@@ -252,7 +262,9 @@ def journeys(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
         - 0.7 * outage
         + np.where(own_all[s] >= 0, w.nps_mood[np.maximum(own_all[s], 0)], 0.0)
     )
-    ctx = np.where(outage, _CTX_OUTAGE, _CTX_DIGITAL)
+    # what the comment is about: the journey's subject, the web itself (other), the outage
+    subject = _JOURNEY_THEME[jt_all[s]]
+    theme = np.where(outage, T["coverage_outage"], np.where(rng.random(len(s)) < 0.4, T["other"], subject))
     parts += _surveys(
         rng,
         ts=sts,
@@ -262,8 +274,9 @@ def journeys(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
         jid=jid[s],
         cid=np.full(len(s), -1),
         q=q,
-        ctx=ctx,
+        theme=theme,
         type_p=(0.7, 0.4, 0.55),
+        own=own_all[s],
     )
 
     return parts

@@ -19,7 +19,8 @@ from cxmetrics.ingest.schema import (
     JOURNEY_TYPES,
     SURVEY_TYPES,
 )
-from cxmetrics.synth.tables import STEP_NAMES, VERBATIMS
+from cxmetrics.synth.tables import STEP_NAMES
+from cxmetrics.synth.verbatims import VERBATIMS
 
 _HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 

@@ -238,69 +238,6 @@ _H_CHAT = np.array([1.0, 0.6, 0.3, 0.2, 0.2, 0.4, 1.0, 2.8, 4.6, 5.6, 5.8, 5.8,
                     5.4, 5.0, 5.0, 5.2, 5.4, 5.6, 5.8, 5.8, 5.2, 4.2, 2.8, 1.8])
 # fmt: on
 
-# Verbatims: (sentiment, context) -> texts. Contexts of negative comments: 0 generic,
-# 1 abandoned handoff, 2 outage, 3 repeat contact, 4 digital journey.
-_VERBATIM_GROUPS: tuple[tuple[str, ...], ...] = (
-    (  # 0 negative, generic
-        "Muy mal servicio, nadie me soluciona nada.",
-        "La atención fue lenta y poco clara.",
-        "Demasiado caro para lo que ofrecen.",
-        "No me dieron ninguna solución, solo excusas.",
-        "Terrible experience, nobody could help me.",
-        "Prices keep going up and the service does not improve.",
-    ),
-    (  # 1 negative, abandoned handoff
-        "El chatbot no me entendía y nunca me pasó con una persona.",
-        "Pedí hablar con un agente, esperé veinte minutos y se cortó.",
-        "El asistente virtual me hacía dar vueltas sin salida.",
-        "The bot kept looping and I never reached an agent.",
-        "I asked for a human and waited forever.",
-    ),
-    (  # 2 negative, outage
-        "Me quedé sin internet varios días y nadie avisó.",
-        "Sin fibra durante la avería y sin información clara.",
-        "La avería duró días y no hubo ninguna compensación.",
-        "Outage for days, no updates, no compensation.",
-        "The outage map said everything was fine when it was not.",
-    ),
-    (  # 3 negative, repeat contact
-        "Tuve que llamar otra vez porque no lo resolvieron.",
-        "Es la tercera vez que contacto por lo mismo.",
-        "Me prometieron una llamada que nunca llegó.",
-        "Had to call back because the first agent did not fix it.",
-        "They promised a callback that never came.",
-    ),
-    (  # 4 negative, digital journey
-        "La web se quedó colgada en el formulario.",
-        "No encontraba dónde darme de baja.",
-        "Demasiados pasos solo para ver la factura.",
-        "The checkout kept failing on my phone.",
-        "Too many steps just to compare plans.",
-    ),
-    (  # 5 neutral
-        "Correcto, aunque tardó un poco.",
-        "Bien, pero la web podría ser más clara.",
-        "Resolvieron el problema, pero me costó encontrar la opción.",
-        "Normal, ni bien ni mal.",
-        "Ok, nothing special.",
-        "It worked in the end, took a while.",
-    ),
-    (  # 6 positive
-        "Muy buena atención, me lo resolvieron a la primera.",
-        "Rápido y sencillo, gracias.",
-        "El agente fue muy amable y resolutivo.",
-        "Me reconocieron sin tener que identificarme, genial.",
-        "Todo perfecto con la nueva tarifa.",
-        "Great service, solved on the first call.",
-        "The app made it really easy.",
-        "Fast and friendly, thanks!",
-    ),
-)
-VERBATIMS: tuple[str, ...] = tuple(v for g in _VERBATIM_GROUPS for v in g)
-_VERB_LEN = np.array([len(g) for g in _VERBATIM_GROUPS])
-_VERB_OFF = np.concatenate([[0], np.cumsum(_VERB_LEN)[:-1]])
-_CTX_GENERIC, _CTX_HANDOFF, _CTX_OUTAGE, _CTX_REPEAT, _CTX_DIGITAL = range(5)
-
 # Internal event columns: numeric codes, -1 = missing.
 _COLS: dict[str, type] = {
     "ts": np.int64,
@@ -317,6 +254,7 @@ _COLS: dict[str, type] = {
     "st": np.int8,
     "score": np.int16,
     "verb": np.int16,
+    "own": np.int64,  # the customer index behind the event (-1: a prospect); never written
 }
 _FRESH_BASE = (
     1 << 40
