@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=120)
     p.add_argument("--end", help="last day of data, YYYY-MM-DD (default: yesterday)")
     p.add_argument("--format", choices=["parquet", "csv", "jsonl"], default="parquet")
+    p.add_argument("--no-incidents", dest="incidents", action="store_false",
+                   help="leave out the planted outage and chatbot incident (a stable world)")
 
     p = sub.add_parser("ingest", help="validate and load event files (and a customers file)")
     common_args(p)

@@ -17,7 +17,8 @@ def cmd_generate(args: argparse.Namespace) -> None:
     say, stop = progress_bar(True, None)
     try:
         res = generate(args.out, seed=args.seed, customers=args.customers, days=args.days, end=end,
-                       fmt=args.format, progress=lambda done, total: say(f"customers {done:,}/{total:,}"))
+                       fmt=args.format, progress=lambda done, total: say(f"customers {done:,}/{total:,}"),
+                       incidents=args.incidents)
     finally:
         stop()
     out = {"events": str(res.events_path), "customers": str(res.customers_path), "dirty": str(res.dirty_path),

@@ -36,6 +36,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import quote
 
 import numpy as np
 
@@ -80,6 +81,16 @@ class Alert:
     z: float | None
     n: int
     link: str
+    region: str | None = None  # a region series (the channel and intent fields are then None)
+
+    @property
+    def slice(self) -> tuple[str, str | None]:
+        """(dimension, value) of the series: ('channel', 'ivr'), ('region', 'Andalucía')..."""
+        for dim in ("region", "intent", "channel"):  # a series of intents or regions may carry the filter's channel
+            value = getattr(self, dim)
+            if value is not None:
+                return dim, value
+        return "all", None
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -197,19 +208,19 @@ def last_judged_day(source: Source, kpi: str) -> date | None:
     return last - timedelta(days=OPEN_DAYS.get(kpi, 0))
 
 
-def _link(kpi: str, channel: str | None, intent: str | None, since: date, last: date) -> str:
+def _link(kpi: str, channel: str | None, intent: str | None, since: date, last: date,
+          region: str | None = None) -> str:
     parts = [f"kpi={kpi}", f"from={since.isoformat()}", f"to={last.isoformat()}"]
-    if channel:
-        parts.append(f"channel={channel}")
-    if intent:
-        parts.append(f"intent={intent}")
+    for dim, value in (("channel", channel), ("intent", intent), ("region", region)):
+        if value:
+            parts.append(f"{dim}={quote(value)}")
     return "channels?" + "&".join(parts)
 
 
 def series_alerts(
     source: Source, kpi: str, by: str = "channel", spec: FilterSpec | None = None, monitor_days: int = MONITOR_DAYS
 ) -> list[Alert]:
-    """Alerts for one KPI, one daily series per value of ``by`` (channel or intent)."""
+    """Alerts for one KPI, one daily series per value of ``by`` (channel, intent or region)."""
     last = last_judged_day(source, kpi)
     if last is None:
         return []
@@ -234,24 +245,30 @@ def series_alerts(
             zs = [p.z for p in window if p.z is not None]
             channel = key if by == "channel" else (spec.dims.get("channel", (None,))[0] if spec else None)
             intent = key if by == "intent" else None
+            region = key if by == "region" else None
             alerts.append(Alert(kpi, channel, intent, rule, since, until, expected, observed,
                                 None if observed is None or expected is None else observed - expected,
-                                min(zs) if zs else None, n, _link(kpi, channel, intent, since, until)))
+                                min(zs) if zs else None, n, _link(kpi, channel, intent, since, until, region),
+                                region))
     return alerts
 
 
+# The series watched: every KPI by each of these dimensions.
+SERIES_DIMENSIONS = ("channel", "intent", "region")
+
+
 def all_alerts(source: Source, spec: FilterSpec | None = None) -> list[Alert]:
-    """Every KPI by channel and by intent (days too small to judge are skipped), plus
-    recurring-query alerts."""
+    """Every KPI by channel, by intent and by region (days too small to judge are
+    skipped), plus recurring-query alerts."""
     out: list[Alert] = []
     for kpi in KPIS:
-        out += series_alerts(source, kpi, "channel", spec)
-        out += series_alerts(source, kpi, "intent", spec)
+        for dim in SERIES_DIMENSIONS:
+            out += series_alerts(source, kpi, dim, spec)
     out += recurring_query_alerts(source, spec)
     # One alert per (kpi, where, rule): the most recent signal.
     latest: dict[tuple, Alert] = {}
     for a in out:
-        key = (a.kpi, a.channel, a.intent, a.rule)
+        key = (a.kpi, a.channel, a.intent, a.region, a.rule)
         if key not in latest or a.last_day > latest[key].last_day:
             latest[key] = a
     return sorted(latest.values(), key=lambda a: (a.last_day, a.kpi), reverse=True)
@@ -272,9 +289,7 @@ def alerts_for_role(
     for i, a in enumerate(alerts):
         row = {**a.to_json(), "suppressed": None}
         if k is not None and i not in clear:
-            dims = {"channel": (a.channel,)} if a.channel else {}
-            if a.intent:
-                dims["intent"] = (a.intent,)
+            dims = {d: (v,) for d, v in (("channel", a.channel), ("intent", a.intent), ("region", a.region)) if v}
             cell = (spec or FilterSpec()).with_dims(**dims).model_copy(
                 update={"date_from": a.since, "date_to": a.last_day})
             groups = kpi_stats(source, [a.kpi], [], cell, role=role)
@@ -297,7 +312,7 @@ def _clearly_enough_people(
             continue
         window = (spec or FilterSpec()).model_copy(
             update={"date_from": min(a.since for _, a in mine), "date_to": max(a.last_day for _, a in mine)})
-        groups = kpi_stats(source, [kpi], ["channel", "intent", "day"], window)
+        groups = kpi_stats(source, [kpi], ["channel", "intent", "region", "day"], window)
         for i, a in mine:
             np_sum = 0
             for g in groups:
@@ -306,6 +321,7 @@ def _clearly_enough_people(
                     break
                 if ((a.channel is None or g.group["channel"] == a.channel)
                         and (a.intent is None or g.group["intent"] == a.intent)
+                        and (a.region is None or g.group["region"] == a.region)
                         and a.since.isoformat() <= g.group["day"] <= a.last_day.isoformat()):
                     np_sum += g.np
             if np_sum > bounds[kpi]:

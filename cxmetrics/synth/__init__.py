@@ -28,7 +28,7 @@ the dashboard has something true to show:
   period of the data, so the committee's default review shows them (``incidents``):
   **an outage** (4 days in Andalucía from the period's day 5: outage checks and technical
   contacts, repeats, waits, low scores) and **a broken chatbot handoff** (from the
-  period's day 3, abandonment of chatbot handoffs jumps from 12 % to 36 %).
+  period's day 2, abandonment of chatbot handoffs jumps from 12 % to 36 %).
 
 The stories live in one module each: ``customers`` (the world), ``journeys``, ``contacts``,
 ``surveys``, ``verbatims``, ``churn`` and ``incidents`` (the outage and the bot handoff); ``tables``
@@ -107,11 +107,13 @@ def generate(
     end: date | None = None,
     fmt: str = "parquet",
     progress: Callable[[int, int], None] | None = None,
+    incidents: bool = True,
 ) -> GenerateResult:
     """Write ``events.<fmt>``, ``customers.csv`` and ``dirty_events.csv`` into ``out_dir``.
 
     ``end`` is the last UTC day of data (inclusive; default yesterday); the data covers
-    ``days`` days ending on it. Same arguments, same data.
+    ``days`` days ending on it. Same arguments, same data. ``incidents=False`` leaves out the
+    outage and the broken chatbot handoff: a stable world, for measuring false alarms.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
@@ -127,7 +129,7 @@ def generate(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    world = World(seed, customers, days, start)
+    world = World(seed, customers, days, start, incidents)
     customers_path = out_dir / "customers.csv"
     pacsv.write_csv(
         world.customers_table(),

@@ -40,7 +40,7 @@ def decide(world: World, lo: int, hi: int, rng: np.random.Generator, experiences
     their bad experiences (``contacts``' ``experiences``: owner index, ts, kind 0/1)."""
     w = world
     idx = np.arange(lo, hi)
-    exposed = idx[w.region[idx] == REGIONS.index(OUTAGE_REGION)]
+    exposed = idx[(w.region[idx] == REGIONS.index(OUTAGE_REGION)) & w.incidents]
     out_ts = w.outage_lo + (rng.random(len(exposed)) * OUTAGE_DAYS * _DAY).astype(np.int64)
     own = np.concatenate([experiences["own"], exposed])
     ts = np.concatenate([experiences["ts"], out_ts])

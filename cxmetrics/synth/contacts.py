@@ -60,7 +60,7 @@ def contacts(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
     svc_b = _cat(rng, _SVC_P, w.tier[own_b])
     int_b = rng.choice(len(INTENTS), size=len(own_b), p=_INTENT_P)
     # outage contacts
-    n_o = rng.poisson(np.where(reg, 0.07 * OUTAGE_DAYS, 0.0))
+    n_o = rng.poisson(np.where(reg, 0.07 * OUTAGE_DAYS * w.outage_rate, 0.0))
     own_o = np.repeat(idx, n_o)
     day_o = np.minimum(
         w.outage_day + rng.choice(OUTAGE_DAYS, size=len(own_o), p=[0.4, 0.3, 0.2, 0.1]), w.days - 1

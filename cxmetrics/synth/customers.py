@@ -26,7 +26,7 @@ from cxmetrics.synth.tables import (
 class World:
     """Customers, calendar and the global story parameters (all seeded by ``seed``)."""
 
-    def __init__(self, seed: int, n: int, days: int, start: date):
+    def __init__(self, seed: int, n: int, days: int, start: date, incidents: bool = True):
         rng = np.random.default_rng([seed, 0])
         self.n, self.days, self.start = n, days, start
         self.t0 = (start - date(1970, 1, 1)).days * _DAY
@@ -37,10 +37,14 @@ class World:
         weekend = dow >= 5
         self.w_digital = np.where(weekend, 1.18, 1.0)
         self.w_contact = np.where(dow == 6, 0.45, np.where(dow == 5, 0.7, 1.0))
+        # the planted incidents (incidents.py); without them the data is a stable world
+        self.incidents = incidents
         self.outage_day = outage_start_day(start, days)
         self.outage_lo = self.t0 + self.outage_day * _DAY
-        self.outage_hi = self.outage_lo + OUTAGE_DAYS * _DAY
-        self.bot_break_lo = self.t0 + bot_break_day(start, days) * _DAY  # chatbot handoff breaks here
+        self.outage_hi = self.outage_lo + (OUTAGE_DAYS * _DAY if incidents else 0)
+        self.outage_rate = 1.0 if incidents else 0.0  # scales the outage's extra contacts and checks
+        # the chatbot handoff breaks here (never, without the incidents)
+        self.bot_break_lo = self.t0 + bot_break_day(start, days) * _DAY if incidents else np.iinfo(np.int64).max
 
         # households (members are consecutive customers and share a region)
         sizes = rng.choice([1, 2, 3, 4], size=n, p=[0.58, 0.26, 0.11, 0.05])
@@ -122,7 +126,7 @@ class World:
         return rng.choice(self.days, size=n, p=weights / weights.sum())
 
     def in_outage(self, owner: np.ndarray, ts: np.ndarray, after_days: int = 0) -> np.ndarray:
-        hit = (owner >= 0) & (self.region[np.maximum(owner, 0)] == REGIONS.index(OUTAGE_REGION))
+        hit = (owner >= 0) & (self.region[np.maximum(owner, 0)] == REGIONS.index(OUTAGE_REGION)) & self.incidents
         return hit & (ts >= self.outage_lo) & (ts < self.outage_hi + after_days * _DAY)
 
     def customers_table(self) -> pa.Table:

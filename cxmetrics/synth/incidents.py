@@ -3,7 +3,7 @@
 * **Outage**: 4 days in Andalucía, 4 days into the last closed review period of the
   data (so the committee's default review shows it): more outage checks and technical
   contacts, more repeats, longer waits, lower scores.
-* **Chatbot handoff**: a bot release on day 10 of that same period breaks the handoff to
+* **Chatbot handoff**: a bot release on day 2 of that same period breaks the handoff to
   agents: abandonment of chatbot handoffs jumps from 12 % to 36 % and stays there
   (``contacts.py``); the comments after an abandoned handoff say the bot did not
   understand or nobody answered.
@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 OUTAGE_REGION = "Andalucía"
 OUTAGE_DAYS = 4
-BOT_BREAK_AFTER_OUTAGE_DAYS = -2  # the bot release: 2 days before the outage starts
+BOT_BREAK_AFTER_OUTAGE_DAYS = -3  # the bot release: 3 days before the outage starts
 BOT_ABANDON_BEFORE = 0.12
 BOT_ABANDON_AFTER = 0.36
 
@@ -40,5 +40,5 @@ def outage_start_day(start: date, days: int, anchor: date = date(2026, 1, 5), pe
 
 
 def bot_break_day(start: date, days: int) -> int:
-    """Day index of the chatbot release that breaks the handoff (day 10 of the outage's period)."""
+    """Day index of the chatbot release that breaks the handoff (day 2 of the outage's period)."""
     return min(outage_start_day(start, days) + BOT_BREAK_AFTER_OUTAGE_DAYS, max(days - 1, 0))

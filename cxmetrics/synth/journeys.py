@@ -60,7 +60,7 @@ def journeys(world: World, lo: int, hi: int, rng: np.random.Generator, ctr: Coun
     jt_a = rng.choice(_NJT, size=len(own_a), p=_JT_CUSTOMER_P)
 
     reg = w.region[idx] == REGIONS.index(OUTAGE_REGION)
-    no = rng.poisson(np.where(reg, 0.12 * OUTAGE_DAYS, 0.0))
+    no = rng.poisson(np.where(reg, 0.12 * OUTAGE_DAYS * w.outage_rate, 0.0))
     own_b = np.repeat(idx, no)
     od = rng.choice(OUTAGE_DAYS, size=len(own_b), p=[0.4, 0.3, 0.2, 0.1])
     day_b = np.minimum(w.outage_day + od, D - 1)

@@ -196,7 +196,7 @@ def _by_channel(values: dict[int, float]) -> np.ndarray:
     return out
 
 
-_HANDOFF_P = _by_channel({CHATBOT: 0.42, IVR: 0.50, WHATSAPP: 0.15})
+_HANDOFF_P = _by_channel({CHATBOT: 0.55, IVR: 0.50, WHATSAPP: 0.15})
 _UNRESOLVED_P = _by_channel(
     {CHATBOT: 0.30, IVR: 0.24, VOICE: 0.14, WHATSAPP: 0.17, EMAIL: 0.28, STORE: 0.11}
 )
