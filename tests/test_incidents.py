@@ -69,8 +69,8 @@ def test_a_root_slice_takes_the_signals_it_explains() -> None:
     unrelated = alert("handoff_abandonment", "channel", "chatbot", D0 - timedelta(days=3))
     explained = {("region", "Andalucía"): {children[0], children[1]}}
 
-    def explains(root, s):
-        return s.slice == root or s in explained.get(root, set())
+    def explains(roots, s):
+        return any(s.slice == root or s in explained.get(root, set()) for root in roots)
 
     groups = group_signals([outage, *children, unrelated], explains)
     first = groups[0]
@@ -103,7 +103,27 @@ def test_explained_by_the_data() -> None:
     # the slice's own numbers: 80 % -> 60 %
     n, s1, _ = data.triple("fcr", win_day, win_day, channel="ivr")
     assert (n, 100 * s1 / n) == (300, 60.0)
-    assert explains(("region", "A"), s)  # without A: 80 % -> 80 %, nothing left
-    assert not explains(("region", "B"), s)  # without B: 80 % -> 50 %, worse than before
-    assert not explains(("channel", "web"), s)  # another value of the same dimension
-    assert explains(("channel", "ivr"), s)  # its own slice
+    assert explains((("region", "A"),), s)  # without A: 80 % -> 80 %, nothing left
+    assert not explains((("region", "B"),), s)  # without B: 80 % -> 50 %, worse than before
+    assert not explains((("channel", "web"),), s)  # another value of the same dimension
+    assert explains((("channel", "ivr"),), s)  # its own slice
+
+
+def test_two_roots_explain_together_what_neither_explains_alone() -> None:
+    """FCR of consumers falls because of region A (outage) and channel chatbot (broken bot):
+    removing either alone leaves a significant fall; removing both leaves nothing."""
+    base_day, win_day = date(2026, 11, 1), D0
+    rows = []
+    for region in ("A", "B"):
+        for channel in ("chatbot", "ivr"):
+            bad = region == "A" or channel == "chatbot"
+            rows.append(("fcr", channel, "billing", region, "consumer", "mid", base_day, 400, 320))
+            rows.append(("fcr", channel, "billing", region, "consumer", "mid", win_day, 400, 160 if bad else 320))
+    data = _stats(rows)
+    s = Signal("alert", "cusum", "fcr", "segment", "consumer", win_day, win_day, 80.0, 50.0, 1600, True)
+    explains = make_explains(data, PERIOD)
+    a, bot = ("region", "A"), ("channel", "chatbot")
+    assert not explains((a,), s) and not explains((bot,), s)
+    assert explains((a, bot), s)
+    # the left share without each root: (B,ivr) 80 % vs baseline 80 % is all that is left jointly
+    assert explains.left_share(a, s) == pytest.approx(explains.left_share(bot, s))

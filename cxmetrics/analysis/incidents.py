@@ -65,6 +65,7 @@ EXPLAINED_SHARE = 0.5  # a signal is explained when at most this share of its de
 ROOT_SHARE = 0.3  # ... or when the rest is not significant and the root carried this share of the excess
 ONSET_TOLERANCE_DAYS = 1
 MAX_SHOWN = 5
+JOINT_ROOTS = 3  # joint explanations are tried for pairs of the first roots found
 
 Triple = tuple[float, float, float]  # (n, s1, s2)
 
@@ -205,15 +206,23 @@ class Group:
     signals: tuple[Signal, ...]
 
 
+Slice = tuple[str, str | None]
+
+
 def group_signals(
     signals: Sequence[Signal],
-    explains: Callable[[tuple[str, str | None], Signal], bool] | None = None,
+    explains: Callable[[Sequence[Slice], Signal], bool] | None = None,
     weight: Callable[[Signal], float] | None = None,
+    left_share: Callable[[Slice, Signal], float] | None = None,
 ) -> list[Group]:
     """Signals grouped into incidents (rules 1-3 of the module docstring).
 
-    ``explains(root_slice, signal)`` says whether a slice explains a signal (rule 1; None
-    skips it); ``weight`` orders candidate roots (default: the signal's n)."""
+    ``explains(root_slices, signal)`` says whether taking the slices' records out of the
+    signal's slice removes its deviation (rule 1; None skips it); ``weight`` orders
+    candidate roots (default: the signal's n). A signal that no root explains alone but
+    two roots explain together (a drop in one segment made of the outage and the broken
+    bot) joins the root that leaves less of it (``left_share``: the share of the
+    deviation left without the root)."""
     weight = weight or (lambda s: float(s.n))
     left = list(signals)
     groups: list[Group] = []
@@ -224,7 +233,7 @@ def group_signals(
             for root in sorted(roots, key=lambda r: (r[0], r[1] or "")):
                 own = [s for s in left if s.slice == root]
                 members = [s for s in left if s.slice == root or (
-                    any(o.overlaps(s) and o.bad == s.bad for o in own) and explains(root, s))]
+                    any(o.overlaps(s) and o.bad == s.bad for o in own) and explains((root,), s))]
                 # a root must explain something beyond its own slice to lead an incident here
                 if len(members) <= len(own):
                     continue
@@ -235,6 +244,20 @@ def group_signals(
                 break
             groups.append(Group(best[0], (best[1],) if best[1] else (), tuple(best_members)))
             left = [s for s in left if s not in best_members]
+        # joint explanations: a signal two roots explain together joins the one that explains more
+        roots = [(g.dim, g.values[0] if g.values else None) for g in groups]
+        top = min(len(roots), JOINT_ROOTS)
+        pairs = [(a, b) for a in range(top) for b in range(a + 1, top)]
+        joined: dict[int, list[Signal]] = {}
+        for s in list(left):
+            for a, b in pairs:
+                near = any(o.overlaps(s) and o.bad == s.bad for o in groups[a].signals + groups[b].signals)
+                if near and explains((roots[a], roots[b]), s):
+                    pick = min((a, b), key=lambda k: left_share(roots[k], s) if left_share else float(k))
+                    joined.setdefault(pick, []).append(s)
+                    left.remove(s)
+                    break
+        groups = [replace(g, signals=g.signals + tuple(joined.get(i, ()))) for i, g in enumerate(groups)]
     find, union = _union_find(len(left))
     for i in range(len(left)):
         for j in range(i + 1, len(left)):
@@ -285,6 +308,17 @@ class SliceStats:
             self._series[dims] = out
         return self._series[dims]
 
+    def daily(self, kpi: str, first: date, last: date, **where: str | None) -> list[tuple[date, Triple]]:
+        """(day, (n, s1, s2)) for each day with records of ``kpi`` in [first, last] on the slice."""
+        dims = tuple(sorted(d for d, v in where.items() if v is not None and d != "all"))
+        hit = self._by(dims).get((kpi, *(where[d] for d in dims)))
+        if hit is None:
+            return []
+        days, cum = hit
+        steps = np.diff(cum, axis=0)
+        return [(date.fromordinal(int(d)), (float(t[0]), float(t[1]), float(t[2])))
+                for d, t in zip(days, steps, strict=True) if first.toordinal() <= d <= last.toordinal()]
+
     def triple(self, kpi: str, first: date, last: date, **where: str | None) -> Triple:
         """Sums of (n, s1, s2) for ``kpi`` over [first, last] where each dim equals its value."""
         dims = tuple(sorted(d for d, v in where.items() if v is not None and d != "all"))
@@ -304,6 +338,10 @@ class SliceStats:
 
 def _minus(a: Triple, b: Triple) -> Triple:
     return a[0] - b[0], a[1] - b[1], a[2] - b[2]
+
+
+def _plus(a: Triple, b: Triple) -> Triple:
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2]
 
 
 def _value(kpi: str, t: Triple) -> float | None:
@@ -333,24 +371,51 @@ def _baseline_window(s: Signal, period: Period) -> tuple[date, date]:
     return s.since - timedelta(days=BASELINE_DAYS), s.since - timedelta(days=1)
 
 
-def make_explains(data: SliceStats, period: Period) -> Callable[[tuple[str, str | None], Signal], bool]:
-    """Rule 1 on the data: is the signal's deviation gone once ``root``'s records are taken
-    out of its slice? Yes when at most EXPLAINED_SHARE of the shift is left, or when what is
-    left is no longer significant (one-sided, 5 %) while the root's records carried at least
-    ROOT_SHARE of the excess bad outcomes (so a root that only removes records, not the
-    problem, explains nothing)."""
+class Explainer:
+    """Rule 1 on the data: is a signal's deviation gone once the records of one or two root
+    slices are taken out of its slice? Yes when at most EXPLAINED_SHARE of the shift is
+    left, or when what is left is no longer significant (one-sided, 5 %) while the roots'
+    records carried at least ROOT_SHARE of the excess bad outcomes (so a root that only
+    removes records, not the problem, explains nothing)."""
 
-    def explains(root: tuple[str, str | None], s: Signal) -> bool:
-        rdim, rvalue = root
-        if root == s.slice:
-            return True
-        if rdim == s.dim or rdim == "all":
-            return False  # disjoint values of one dimension, or everything
-        b0, b1 = _baseline_window(s, period)
+    def __init__(self, data: SliceStats, period: Period):
+        self.data, self.period = data, period
+
+    def _parts(self, roots: Sequence[Slice], s: Signal) -> tuple[Triple, Triple, Triple, Triple] | None:
+        """(window, baseline) of the slice and of its records in the roots' union."""
+        if any(r[0] == "all" or r[0] == s.dim for r in roots):
+            return None
+        b0, b1 = _baseline_window(s, self.period)
         sl = {s.dim: s.value}
-        both = {**sl, rdim: rvalue}
-        w_s, b_s = data.triple(s.kpi, s.since, s.until, **sl), data.triple(s.kpi, b0, b1, **sl)
-        w_r, b_r = data.triple(s.kpi, s.since, s.until, **both), data.triple(s.kpi, b0, b1, **both)
+        spans = ((s.since, s.until), (b0, b1))
+        whole = [self.data.triple(s.kpi, a, b, **sl) for a, b in spans]
+        inside = [(0.0, 0.0, 0.0), (0.0, 0.0, 0.0)]
+        for k, (a, b) in enumerate(spans):
+            for r in roots:  # inclusion-exclusion over at most two roots
+                inside[k] = _plus(inside[k], self.data.triple(s.kpi, a, b, **{**sl, r[0]: r[1]}))
+            if len(roots) == 2 and roots[0][0] != roots[1][0]:
+                both = {**sl, roots[0][0]: roots[0][1], roots[1][0]: roots[1][1]}
+                inside[k] = _minus(inside[k], self.data.triple(s.kpi, a, b, **both))
+        return whole[0], whole[1], inside[0], inside[1]
+
+    def left_share(self, root: Slice, s: Signal) -> float:
+        """The share of the signal's deviation left without ``root`` (lower: explains more)."""
+        parts = self._parts((root,), s)
+        if parts is None:
+            return 1.0
+        w_s, b_s, w_r, b_r = parts
+        total, rest = bad_shift(s.kpi, w_s, b_s), bad_shift(s.kpi, _minus(w_s, w_r), _minus(b_s, b_r))
+        if not total or total <= 0:
+            return 1.0
+        return 0.0 if rest is None else rest / total
+
+    def __call__(self, roots: Sequence[Slice], s: Signal) -> bool:
+        if len(roots) == 1 and roots[0] == s.slice:
+            return True
+        parts = self._parts(roots, s)
+        if parts is None:
+            return False
+        w_s, b_s, w_r, b_r = parts
         total = bad_shift(s.kpi, w_s, b_s)
         if total is None or total <= 0 or w_r[0] == 0:
             return False
@@ -358,12 +423,14 @@ def make_explains(data: SliceStats, period: Period) -> Callable[[tuple[str, str 
         rest = bad_shift(s.kpi, w_rest, b_rest)
         if rest is None or rest <= EXPLAINED_SHARE * total:
             return True
-        excess_root = w_r[0] * (bad_shift(s.kpi, w_r, b_s) or 0.0)  # the root's records vs the slice's baseline
+        excess_root = w_r[0] * (bad_shift(s.kpi, w_r, b_s) or 0.0)  # the roots' records vs the slice's baseline
         if excess_root < ROOT_SHARE * w_s[0] * total:
             return False
         return not _significantly_worse(s.kpi, w_rest, b_rest)
 
-    return explains
+
+def make_explains(data: SliceStats, period: Period) -> Explainer:
+    return Explainer(data, period)
 
 
 def _significantly_worse(kpi: str, window: Triple, baseline: Triple) -> bool:
@@ -404,7 +471,7 @@ def build_incidents(source: Source, period: Period, spec: FilterSpec | None = No
         d = _effect(data, s, period)[0]
         return s.n * (d or 0.0)
 
-    groups = group_signals(signals, explains, weight)
+    groups = group_signals(signals, explains, weight, explains.left_share)
     incidents = [_incident(source, data, period, g) for g in groups]
     m = max(data.series_count(period.start - timedelta(days=alerts_mod.MONITOR_DAYS), period.end), len(incidents))
     ps = [i.p_value for i in incidents]
@@ -430,6 +497,29 @@ def _effect(data: SliceStats, s: Signal, period: Period) -> tuple[float | None, 
     return shift / sd, w, b
 
 
+def estimate_onset(data: SliceStats, kpi: str, dim: str, values: tuple[str, ...], first: date, last: date,
+                   baseline: Triple) -> date | None:
+    """The day the deviation starts: the start of the run of days up to ``last`` with the
+    largest sum of (the day's z-score against ``baseline`` in the bad direction − 0.5), as a
+    retrospective CUSUM with the alerts' slack; None when no run has a positive sum."""
+    sd = record_sd(kpi, baseline)
+    if not sd:
+        return None
+    days: dict[date, Triple] = {}
+    for v in values or (None,):
+        for day, t in data.daily(kpi, first, last, **{dim: v}):
+            days[day] = _plus(days.get(day, (0.0, 0.0, 0.0)), t)
+    best, best_start, run = 0.0, None, 0.0
+    for day in sorted(days, reverse=True):  # suffix sums: runs that end at ``last``
+        shift = bad_shift(kpi, days[day], baseline)
+        if shift is None:
+            continue
+        run += shift / sd * math.sqrt(days[day][0]) - alerts_mod.CUSUM_K
+        if run > best:
+            best, best_start = run, day
+    return best_start
+
+
 def _incident(source: Source, data: SliceStats, period: Period, group: Group) -> Incident:
     on_root = [s for s in group.signals if s.dim == group.dim and (s.value in group.values or not group.values)]
     root_alerts = [s for s in on_root if s.kind == "alert"] or [s for s in group.signals if s.kind == "alert"]
@@ -449,6 +539,8 @@ def _incident(source: Source, data: SliceStats, period: Period, group: Group) ->
         per_kpi.append((kpi, d, w, b))
     per_kpi.sort(key=lambda x: -x[1])
     lead, effect, w, b = per_kpi[0]
+    if root_alerts and b[0] > 0:  # the change point of the lead series
+        onset = estimate_onset(data, lead, group.dim, group.values, onset, until, b) or onset
     impact = sum(max(d, 0.0) * wk[0] for _, d, wk, _ in per_kpi)  # records × standardized effect
     moved = [k for k, d, _, _ in per_kpi if d > 0] or [lead]
     people = _people(source, moved, group.dim, group.values, onset, until)

@@ -131,18 +131,24 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE _contacts")
     con.execute("DROP TABLE _episode_starts")
     # Handoff records: one per contact_id with a handoff_requested; source is the first
-    # handoff event, but intent comes from the contact event when there is one.
+    # handoff event, but intent comes from the contact event when there is one. Answered
+    # when an agent connected at or after the first handoff: answer_minutes is the time to
+    # the first such agent (exact to the microsecond; null when abandoned).
     con.execute(
         f"""CREATE OR REPLACE TABLE rec_handoff AS
         WITH h AS ({first_by_time("ev_source", "contact_id", fields, "event_type = 'handoff_requested'")}),
+        answered AS (
+            SELECT h.contact_id, min(a.ts) AS agent_ts FROM h JOIN events a
+              ON a.contact_id = h.contact_id AND a.event_type = 'agent_connected' AND a.ts >= h.ts
+            GROUP BY h.contact_id),
         hs AS (
             SELECT h.contact_id, h.event_id, h.ts, h.channel,
                    CASE WHEN cf.contact_id IS NOT NULL THEN cf.intent ELSE h.intent END AS intent,
                    h.journey_type, h.identity_state, h.person, h.person_is_customer,
-                   NOT EXISTS (SELECT 1 FROM events a WHERE a.event_type = 'agent_connected'
-                               AND a.contact_id = h.contact_id AND a.ts >= h.ts) AS abandoned
-            FROM h LEFT JOIN contact_first cf USING (contact_id))
+                   an.agent_ts IS NULL AS abandoned,
+                   date_diff('microsecond', h.ts, an.agent_ts) / 60000000 AS answer_minutes
+            FROM h LEFT JOIN contact_first cf USING (contact_id) LEFT JOIN answered an USING (contact_id))
         SELECT hs.event_id AS record_id, hs.ts AS t, {source_dims('hs')}, {cohort('hs')}, hs.person,
-               hs.contact_id, hs.abandoned
+               hs.contact_id, hs.abandoned, hs.answer_minutes
         FROM hs {cohort_join('hs')}"""
     )
