@@ -118,12 +118,12 @@ def _people(src, kpi: str, by: list[str]) -> dict[tuple, int]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_small_cells_follow_the_role(demo_db: Path, role: str) -> None:
+def test_small_cells_follow_the_role(small_demo_db: Path, role: str) -> None:
     """Executive and committee never see a cell with fewer than k people (and see every
     other cell unless it is a complement); analyst and admin see every cell."""
     from cxmetrics.metrics.engine import kpi_stats
 
-    src = open_snapshot(demo_db)
+    src = open_snapshot(small_demo_db)
     by = ["channel", "region", "plan"]  # a fine grouping: many small cells
     for kpi in ("nps", "journey_completion"):
         people = _people(src, kpi, by)

@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cxmetrics.analysis.incidents import build_incidents
 from cxmetrics.core.errors import UserError
 from cxmetrics.core.privacy import k_threshold, may_use_action_log
 from cxmetrics.metrics import alerts as alerts_mod
@@ -69,6 +70,7 @@ def review_data(source: Source, period: Period, okrs: OkrFile | None = None,
     raised = [a for a in alerts_mod.all_alerts(source, spec)
               if period.start <= a.last_day <= period.end]
     previous = period.previous()
+    k = k_threshold(role)
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "previous": {"start": previous.start.isoformat(), "end": previous.end.isoformat()},
@@ -77,8 +79,9 @@ def review_data(source: Source, period: Period, okrs: OkrFile | None = None,
         "data_to": source.max_ts.isoformat(timespec="minutes") if source.max_ts else None,
         "changes": change_rows(source, period, spec, role=role),
         "alerts": alerts_mod.alerts_for_role(source, raised, spec, role=role),
+        "incidents": [_for_role(i.to_json(), k) for i in build_incidents(source, period, spec, raised)],
         "okrs": evaluate(source, okrs, as_of=period.end, role=role) if okrs else None,
-        "k_anonymity": k_threshold(role),  # the k applied (None: every cell shown)
+        "k_anonymity": k,  # the k applied (None: every cell shown)
         # the action log is not for every role (privacy.ACTION_LOG_ROLES): None = not shown
         "actions_due": [asdict(a) for a in app_state.actions_due_in(period.start, period.end, state_path, role=role)]
         if may_use_action_log(role) else None,
@@ -88,6 +91,15 @@ def review_data(source: Source, period: Period, okrs: OkrFile | None = None,
         "kpi_labels": {k: {"en": v.label_en, "es": v.label_es, "higher_is_better": v.higher_is_better}
                        for k, v in KPIS.items()},
     }
+
+
+def _for_role(incident: dict[str, Any], k: int | None) -> dict[str, Any]:
+    """An incident with fewer than k people keeps its place, slice and onset, not its figures."""
+    if k is None or incident["people"] >= k:
+        return {**incident, "suppressed": None}
+    hidden = {"baseline": None, "during": None, "people": None, "records": None, "effect": None, "impact": None,
+              "signals": [{**s, "expected": None, "observed": None, "n": None} for s in incident["signals"]]}
+    return {**incident, **hidden, "suppressed": "k"}
 
 
 def frozen_figures(data: dict[str, Any]) -> dict[str, Any]:

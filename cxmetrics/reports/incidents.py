@@ -1,0 +1,102 @@
+"""The committee's incidents in words: titles, evidence lines and the opening summary.
+
+Pure functions over the JSON of ``cxmetrics.analysis.incidents.Incident`` (as
+``review_data`` carries it), so the page, the pack and a frozen review read the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cxmetrics.i18n import MISSING, dimension_name, fmt_int, t
+from cxmetrics.metrics.registry import KPIS
+from cxmetrics.reports.pack.text import fmt_value
+
+SHOWN = 5  # the review opens with at most this many incidents
+
+
+def where(inc: dict, lang: str) -> str:
+    """'Region Andalucía', 'Channel voice, web', 'All customers'."""
+    if inc["dimension"] == "all" or not inc["values"]:
+        return t("inc.all", lang)
+    return f"{dimension_name(inc['dimension'], lang)} {', '.join(inc['values'])}"
+
+
+def kpi_name(kpi: str, lang: str) -> str:
+    return KPIS[kpi].label(lang) if kpi in KPIS else kpi
+
+
+def title(inc: dict, lang: str) -> str:
+    """'Channel chatbot: Handoff abandonment 11.3% → 33.8% since 2026-11-23 (also NPS, CSAT)'."""
+    if inc.get("suppressed"):
+        return t("inc.title_hidden", lang, where=where(inc, lang), kpi=kpi_name(inc["lead"], lang),
+                 onset=inc["onset"])
+    text = t("inc.title", lang, where=where(inc, lang), kpi=kpi_name(inc["lead"], lang),
+             before=fmt_value(inc["lead"], inc["baseline"], lang), during=fmt_value(inc["lead"], inc["during"], lang),
+             onset=inc["onset"])
+    others = [kpi_name(k, lang) for k in inc["kpis"] if k != inc["lead"]]
+    if others:
+        text += " " + t("inc.also", lang, kpis=", ".join(others))
+    return text
+
+
+def size(inc: dict, lang: str) -> str:
+    """'1,116 people · 2,735 responses'."""
+    if inc.get("suppressed"):
+        return MISSING
+    unit = t(f"inc.unit.{KPIS[inc['lead']].record_table}", lang)
+    return t("inc.size", lang, people=fmt_int(inc["people"], lang), records=fmt_int(inc["records"], lang), unit=unit)
+
+
+def evidence_lines(inc: dict, lang: str, limit: int = 8) -> list[str]:
+    """One line per signal, alerts first: 'CUSUM alert · FCR · Channel ivr · 2026-11-28 → 2026-11-30: 72.8% → 42.3% (n = 168)'."""
+    def on_root(s: dict) -> bool:
+        return s["dimension"] == inc["dimension"] and (s["value"] in inc["values"] or not inc["values"])
+
+    # the lead KPI on the root slice first, then the root's other signals, alerts before changes
+    sigs = sorted(inc["signals"], key=lambda s: (not (on_root(s) and s["kpi"] == inc["lead"]), not on_root(s),
+                                                 s["kind"] != "alert", s["since"], s["kpi"]))
+    out = []
+    for s in sigs[:limit]:
+        slice_text = t("inc.all", lang) if s["dimension"] == "all" else f"{dimension_name(s['dimension'], lang)} {s['value']}"
+        out.append(t("inc.evidence", lang, rule=t(f"inc.rule.{s['rule']}", lang), kpi=kpi_name(s["kpi"], lang),
+                     where=slice_text, since=s["since"], until=s["until"],
+                     expected=fmt_value(s["kpi"], s["expected"], lang), observed=fmt_value(s["kpi"], s["observed"], lang),
+                     n=fmt_int(s["n"], lang) if s.get("n") is not None else MISSING))
+    if len(sigs) > limit:
+        out.append(t("inc.more_evidence", lang, n=fmt_int(len(sigs) - limit, lang)))
+    return out
+
+
+def shown(incidents: list[dict]) -> list[dict]:
+    """The incidents the review opens with: reported ones in the bad direction, ranked."""
+    return [i for i in incidents if i["reported"] and i["bad"]][:SHOWN]
+
+
+def summary(incidents: list[dict], n_alerts: int, lang: str, decomposition: str | None = None) -> str:
+    """The one paragraph the review opens with."""
+    top = shown(incidents)
+    reported = [i for i in incidents if i["reported"] and i["bad"]]
+    if not top:
+        text = t("inc.summary.none", lang, alerts=fmt_int(n_alerts, lang))
+    else:
+        text = t("inc.summary.count", lang, n=fmt_int(len(reported), lang), alerts=fmt_int(n_alerts, lang))
+        text += " " + t("inc.summary.first", lang, title=title(top[0], lang), size=size(top[0], lang))
+        if len(top) > 1:
+            text += " " + t("inc.summary.second", lang, title=title(top[1], lang))
+        rest = len(reported) - 2
+        if rest > 0:
+            text += " " + t("inc.summary.rest", lang, n=fmt_int(rest, lang))
+    improved = [i for i in incidents if i["reported"] and not i["bad"]]
+    if improved:
+        text += " " + t("inc.summary.improved", lang, n=fmt_int(len(improved), lang))
+    if decomposition:
+        text += " " + decomposition
+    return text
+
+
+def rows(incidents: list[dict], lang: str) -> list[dict[str, Any]]:
+    """The incidents as table rows (rank, title, onset, size, KPIs, signals, link)."""
+    return [{"rank": k + 1, "title": title(i, lang), "onset": i["onset"], "size": size(i, lang),
+             "kpis": ", ".join(kpi_name(x, lang) for x in i["kpis"]), "signals": len(i["signals"]),
+             "q_value": i["q_value"], "link": i["link"]} for k, i in enumerate(incidents)]
