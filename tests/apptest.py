@@ -22,3 +22,11 @@ def open_page(page: str | None, *, timeout: int = 90, check: bool = True, **quer
     if check:
         assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def data_to(db_path) -> str:
+    """The 'data to …' timestamp the pages show for a database (its latest event, UTC)."""
+    from cxmetrics.i18n import fmt_datetime
+    from cxmetrics.serving.snapshot import open_snapshot
+
+    return fmt_datetime(open_snapshot(db_path).max_ts)

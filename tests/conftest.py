@@ -30,6 +30,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Every Plotly figure the app builds is validated in tests (the app skips it for speed:
 # cxmetrics.ui.figure); the variable is inherited by app servers the tests start.
 os.environ["CXM_VALIDATE_FIGURES"] = "1"
+# The tests written before local time report in UTC, as the command line does; the tests of
+# the app's default zone (Europe/Madrid) set it themselves (tests/test_timezones.py).
+os.environ["CXM_TIMEZONE"] = "UTC"
 DEMO_END = date(2026, 3, 1)
 
 

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from cxmetrics.i18n import fmt_int, fmt_pct
 from cxmetrics.serving import snapshot
+from tests.apptest import data_to
 
 pytest.importorskip("cxmetrics.synth")
 
@@ -101,7 +102,7 @@ def empty(app_db_env, empty_db: Path) -> Path:
 def test_page_runs_on_demo_data(demo: Path, page: str) -> None:
     at = _run(page)
     assert at.dataframe, "a page with data shows at least one table"
-    assert any("data to 2026-03-01 23:59 UTC" in c.value for c in at.caption)
+    assert any(f"data to {data_to(demo)}" in c.value for c in at.caption)
     assert not at.warning or all("Ignored" not in w.value for w in at.warning)
 
 
@@ -275,7 +276,7 @@ def test_spanish_from_the_url(demo: Path) -> None:
 def test_spanish_overview_heading(demo: Path) -> None:
     at = _run(OVERVIEW, lang="es")
     assert at.title[0].value == "Resumen"
-    assert any("datos hasta 2026-03-01 23:59 UTC" in c.value for c in at.caption)
+    assert any(f"datos hasta {data_to(demo)}" in c.value for c in at.caption)
 
 
 def test_invalid_language_in_url_warns_and_falls_back(demo: Path) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cxmetrics.cli import data, query
-from cxmetrics.cli.common import Parser, common_args, role_arg, slice_args
+from cxmetrics.cli.common import Parser, common_args, role_arg, slice_args, tz_arg
 from cxmetrics.core.errors import UserError
 
 
@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("okr", help="key results: current value, progress, expected pace, status")
     common_args(p)
     p.add_argument("--okrs", type=Path, default=None, help="OKR file (default: data/okrs.yaml)")
-    p.add_argument("--as-of", dest="as_of", metavar="DATE", help="end of this UTC day (default: latest event's day)")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE", help="end of this day, local to --tz (default: latest event's day)")
+    tz_arg(p)
     role_arg(p, "read")
 
     p = sub.add_parser("export", help="export the records of a filtered cohort (.csv, .parquet or .xlsx)")
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="pack file: .html, .pdf or .xlsx")
     p.add_argument("--okrs", type=Path, default=None, help="OKR file (default: data/okrs.yaml, if present)")
     p.add_argument("--lang", choices=["en", "es"], default="en", help="language of the pack")
+    tz_arg(p)
     role_arg(p, "build the pack")
 
     p = sub.add_parser("uplift", help="recognized vs anonymous for one KPI")

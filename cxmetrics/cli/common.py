@@ -27,8 +27,22 @@ def common_args(p: argparse.ArgumentParser) -> None:
 def slice_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--filter", action="append", default=[], metavar="DIM=VALUE",
                    help="keep records whose DIM equals VALUE (repeat: OR within a dimension, AND across)")
-    p.add_argument("--from", dest="date_from", metavar="DATE", help="first UTC date, inclusive")
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="last UTC date, inclusive")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="first date, inclusive (local to --tz)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last date, inclusive (local to --tz)")
+    tz_arg(p)
+
+
+def tz_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tz", default="UTC", metavar="ZONE",
+                   help="report in this IANA time zone: days, weeks, periods and dates are local to it "
+                        "(default UTC; e.g. Europe/Madrid)")
+
+
+def open_source(args: argparse.Namespace) -> Any:
+    """The database of ``--db`` read-only, reporting in ``--tz``."""
+    from cxmetrics.serving.snapshot import open_database_source
+
+    return open_database_source(db_path(args), getattr(args, "tz", "UTC"))
 
 
 def role_arg(p: argparse.ArgumentParser, what: str) -> None:
@@ -109,10 +123,11 @@ def print_table(rows: list[dict], columns: Sequence[str], title: str) -> None:
 
 def filter_spec(args: argparse.Namespace, with_as_of: bool) -> Any:
     from cxmetrics.metrics.filters import FilterSpec, parse_as_of, parse_date
+    from cxmetrics.metrics.timezones import check_tz
 
     return FilterSpec.from_pairs(
         args.filter,
         date_from=parse_date(args.date_from, "--from") if args.date_from else None,
         date_to=parse_date(args.date_to, "--to") if args.date_to else None,
-        as_of=parse_as_of(args.as_of) if with_as_of and args.as_of else None,
+        as_of=parse_as_of(args.as_of, check_tz(args.tz)) if with_as_of and args.as_of else None,
     )

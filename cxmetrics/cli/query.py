@@ -7,8 +7,8 @@ import sys
 
 from cxmetrics.cli.common import (
     clean,
-    db_path,
     filter_spec,
+    open_source,
     print_json,
     print_table,
     progress_bar,
@@ -20,13 +20,12 @@ from cxmetrics.core.errors import UserError
 def cmd_kpis(args: argparse.Namespace) -> None:
     from cxmetrics.metrics.engine import kpi_table
     from cxmetrics.metrics.registry import check_dims, check_kpis
-    from cxmetrics.serving.snapshot import open_database_source
 
     kpis, by = check_kpis(args.kpi), check_dims(args.by)
     spec = filter_spec(args, with_as_of=True)
     if spec.empty_range:
         sys.stderr.write(f"cxm kpis: --from {spec.date_from} is after --to {spec.date_to}: no record selected\n")
-    source = open_database_source(db_path(args))
+    source = open_source(args)
     rows = [{k: clean(v) for k, v in r.items()} for r in kpi_table(source, kpis, by, spec, role=role_of(args))]
     if args.json:
         print_json(rows)
@@ -37,10 +36,9 @@ def cmd_kpis(args: argparse.Namespace) -> None:
 
 def cmd_uplift(args: argparse.Namespace) -> None:
     from cxmetrics.metrics.uplift import OBSERVATIONAL_NOTE, uplift
-    from cxmetrics.serving.snapshot import open_database_source
 
     spec = filter_spec(args, with_as_of=False)
-    res = uplift(open_database_source(db_path(args)), args.kpi, spec)
+    res = uplift(open_source(args), args.kpi, spec)
     if args.json:
         print_json(res.to_json())
         return
@@ -60,11 +58,10 @@ def cmd_okr(args: argparse.Namespace) -> None:
     from cxmetrics.core.settings import get_settings
     from cxmetrics.metrics.filters import parse_date
     from cxmetrics.metrics.okr import evaluate, load_okrs
-    from cxmetrics.serving.snapshot import open_database_source
 
     okrs = load_okrs(args.okrs or get_settings().okr_path)
     as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
-    result = evaluate(open_database_source(db_path(args)), okrs, as_of, role=role_of(args))
+    result = evaluate(open_source(args), okrs, as_of, role=role_of(args))
     if args.json:
         print_json(result)
         return
@@ -84,13 +81,12 @@ def cmd_export(args: argparse.Namespace) -> None:
 
     from cxmetrics.core.settings import get_settings
     from cxmetrics.reports.export import export_cohort
-    from cxmetrics.serving.snapshot import open_database_source
 
     spec = filter_spec(args, with_as_of=False)
     role = args.role or get_settings().role
     say, stop = progress_bar(True, None)
     try:
-        res = export_cohort(open_database_source(db_path(args)), spec, args.out, kind=args.kind, role=role,
+        res = export_cohort(open_source(args), spec, args.out, kind=args.kind, role=role,
                             user=f"cli-{getpass.getuser()}",
                             progress=lambda done, total: say(f"rows {done:,}/{total:,}"))
     finally:
@@ -107,10 +103,9 @@ def cmd_review(args: argparse.Namespace) -> None:
     from cxmetrics.reports.pack import pack_format, render_pack
     from cxmetrics.reports.review import period_for, review_data
     from cxmetrics.serving import app_state
-    from cxmetrics.serving.snapshot import open_database_source
 
     fmt = pack_format(args.out)
-    source = open_database_source(db_path(args))
+    source = open_source(args)
     if args.period:
         period = period_for(source, parse_date(args.period, "--period"))
     else:

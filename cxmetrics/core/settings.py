@@ -6,8 +6,9 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -27,6 +28,9 @@ class Settings(BaseSettings):
     # Significance level for BH-adjusted q-values.
     alpha: float = Field(default=0.05, gt=0, lt=1)
     language: Literal["en", "es"] = "en"
+    # The app's reporting time zone: days, weeks, months and review periods are local to it
+    # (the command line reports in UTC unless --tz). The model keeps a cube for it.
+    timezone: str = "Europe/Madrid"
     # The OKR file the OKR and committee pages read (``cxm okr --okrs`` overrides it).
     okr_path: Path = Field(default=PROJECT_ROOT / "data" / "okrs.yaml")
     # Local demo (no login configured): the role of the single local user.
@@ -50,6 +54,16 @@ class Settings(BaseSettings):
     # Memory limit for DuckDB in the writer process.
     duckdb_memory_limit: str = "3GB"
     duckdb_threads: int = 2
+
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"CXM_TIMEZONE '{value}' is not an IANA time zone (e.g. Europe/Madrid or UTC)") from None
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import quote
 
 import numpy as np
@@ -202,9 +202,9 @@ def find_alerts(points: Sequence[DailyPoint]) -> list[tuple[str, date, date]]:
 def last_judged_day(source: Source, kpi: str) -> date | None:
     if source.max_ts is None:
         return None
-    last = source.max_ts.date()
-    if source.max_ts.time() < datetime.max.time().replace(hour=23, minute=0):
-        last -= timedelta(days=1)  # a partial last day never looks like a drop
+    last = source.max_day
+    if source.local_date(source.max_ts + timedelta(hours=1)) == last:
+        last -= timedelta(days=1)  # a partial last day (data ends before 23:00 local) never looks like a drop
     return last - timedelta(days=OPEN_DAYS.get(kpi, 0))
 
 

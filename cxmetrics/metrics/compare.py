@@ -48,7 +48,7 @@ def last_closed_period(source: Source) -> Period | None:
     """The latest review period whose last day the data has reached (measured from the data)."""
     if source.max_ts is None:
         return None
-    latest = source.max_ts.date()
+    latest = source.max_day
     current = period_of(latest, source.anchor, source.period_days)
     return current if latest >= current.end else current.previous()
 

@@ -31,28 +31,30 @@ def stats_sql(
     cube_cols = _STD_COLS + (", np" if people else "")
     branches = []
     as_of = spec.as_of or source.default_as_of()
+    cube = source.cube
+    from_records = from_records or cube is None  # no cube kept for this time zone
     for k in kpis:
         kspec = KPIS[k]
         if k != "fcr":
             branches.append(
                 record_stats_sql(kspec, people=people) if from_records
-                else f"SELECT {cube_cols} FROM cube WHERE kpi = '{k}'"
+                else f"SELECT {cube_cols} FROM {cube} WHERE kpi = '{k}'"
             )
             continue
         if as_of is None:
             continue
-        # An episode is eligible once its 7-day window has closed by as_of. Whole days
-        # before the boundary day come from the cube; the boundary day from the records.
-        boundary = as_of - timedelta(days=7)
+        # An episode is eligible once its 7-day window has closed by as_of. Whole (local)
+        # days before the boundary day come from the cube; the boundary day from the records.
+        boundary = source.local_date(as_of - timedelta(days=7))
         if from_records:
             branches.append(record_stats_sql(kspec, "window_close <= ?", people=people))
             params.append(as_of)
         else:
-            branches.append(f"SELECT {cube_cols} FROM cube WHERE kpi = 'fcr' AND day < ?")
-            branches.append(record_stats_sql(kspec, "CAST(t AS DATE) = ? AND window_close <= ?", people=people))
-            params += [boundary.date(), boundary.date(), as_of]
+            branches.append(f"SELECT {cube_cols} FROM {cube} WHERE kpi = 'fcr' AND day < ?")
+            branches.append(record_stats_sql(kspec, "local_day(t) = ? AND window_close <= ?", people=people))
+            params += [boundary, boundary, as_of]
     if not branches:
-        branches.append(f"SELECT {cube_cols} FROM cube WHERE false")
+        branches.append(record_stats_sql(KPIS['nps'], 'false', people=people))  # no rows, the right columns
     where, filter_params = record_filter(source, spec)
     params += filter_params
     group_cols = [f"{source.dim_sql(d)} AS {d}" for d in by]

@@ -6,13 +6,14 @@ readable caption, URL query parameters and the manifest beside an export.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cxmetrics.core.errors import UserError
 from cxmetrics.ingest import schema
+from cxmetrics.metrics.timezones import end_of_day_utc
 
 CATEGORICAL_DIMS: tuple[str, ...] = (
     "channel",
@@ -45,11 +46,12 @@ def parse_date(value: str, what: str) -> date:
         raise UserError(f"{what} '{value}' is not a date (use YYYY-MM-DD)") from None
 
 
-def parse_as_of(value: str) -> datetime:
-    """A timestamp, or a date meaning the end of that UTC day (the next day's first instant)."""
+def parse_as_of(value: str, tz: str = "UTC") -> datetime:
+    """A timestamp, or a date meaning the end of that day in ``tz`` (the next local day's
+    first instant, as naive UTC)."""
     value = value.strip()
     if len(value) == 10:
-        return datetime.combine(parse_date(value, "--as-of") + timedelta(days=1), time())
+        return end_of_day_utc(parse_date(value, "--as-of"), tz)
     try:
         return schema.parse_ts(value)
     except ValueError:

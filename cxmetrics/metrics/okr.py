@@ -1,7 +1,7 @@
 """OKRs bound to live KPIs (CONTRACT.md section 7).
 
 A key result names a KPI and a filter; its ``current`` value is that KPI over the
-``window_days`` UTC days ending on the as-of date. Progress, expected pace and status
+``window_days`` days (local to the source's time zone) ending on the as-of date. Progress, expected pace and status
 follow the contract literally; a status is never given on fewer records than the
 minimum n ("not enough data").
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +190,7 @@ def as_of_date(source: Source, as_of: date | None) -> date:
         return as_of
     if source.max_ts is None:
         raise UserError("the database has no events yet: nothing to measure OKRs against")
-    return source.max_ts.date()
+    return source.max_day
 
 
 def progress_of(current: float, baseline: float, target: float, higher_is_better: bool) -> float:
@@ -221,7 +221,7 @@ def status_of(progress: float | None, expected: float | None, n: int, min_n: int
 def evaluate_key_result(source: Source, kr: KeyResult, day: date, min_n: int, *, role: str) -> KeyResultStatus:
     first = day - timedelta(days=kr.window_days - 1)
     spec = kr.spec().model_copy(
-        update={"date_from": first, "date_to": day, "as_of": datetime.combine(day + timedelta(days=1), time())}
+        update={"date_from": first, "date_to": day, "as_of": source.end_of_day(day)}
     )
     groups = kpi_stats(source, [kr.kpi], [], spec, role=role)
     est = groups[0].estimate if groups else KPIS[kr.kpi].estimate(0, 0.0, 0.0)

@@ -122,10 +122,12 @@ def check_dims(by: Sequence[str]) -> list[str]:
 _STD_COLS = "kpi, day, " + ", ".join(CATEGORICAL_DIMS) + ", n, s1, s2"
 
 
-def record_stats_sql(spec: KpiSpec, where: str = "true", people: bool = False) -> str:
+def record_stats_sql(spec: KpiSpec, where: str = "true", people: bool = False, day: str = "local_day(t)") -> str:
     """(kpi, day, dims, n, s1, s2) per day and dimensions; with ``people`` also ``np``, the
-    records that have a person (the cube keeps it for k-anonymity)."""
+    records that have a person (the cube keeps it for k-anonymity). ``day`` is the SQL of
+    the record's date: the query path's ``local_day`` macro, or the model build's own
+    (``cxmetrics.metrics.timezones.day_sql``)."""
     np_col = ", count(person) AS np" if people else ""
-    return f"""SELECT '{spec.name}' AS kpi, CAST(t AS DATE) AS day, {', '.join(CATEGORICAL_DIMS)},
+    return f"""SELECT '{spec.name}' AS kpi, {day} AS day, {', '.join(CATEGORICAL_DIMS)},
         count(*) AS n, ({spec.s1})::DOUBLE AS s1, ({spec.s2})::DOUBLE AS s2{np_col}
         FROM {spec.record_table} WHERE {spec.where} AND {where} GROUP BY ALL"""

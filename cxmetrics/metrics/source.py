@@ -12,11 +12,18 @@ import duckdb
 from cxmetrics.metrics import stats
 from cxmetrics.metrics.filters import CATEGORICAL_DIMS, FilterSpec
 from cxmetrics.metrics.registry import KPIS
+from cxmetrics.metrics.timezones import check_tz, day_sql, end_of_day_utc, local_date
 
 
 @dataclass
 class Source:
-    """A connection in which the model relations (cube, rec_*) can be queried."""
+    """A connection in which the model relations (cube, rec_*) can be queried, in one
+    reporting time zone (``tz``): every day, week, month and period is local to it.
+
+    ``cubes`` names the cube kept for each zone (``cube`` for UTC, ``cube_local`` for the
+    model's ``CXM_TIMEZONE``); in any other zone the statistics come from the record
+    tables. Record tables get their local ``day`` from the SQL macro ``local_day(t)``,
+    defined on the connection for ``tz``."""
 
     con: duckdb.DuckDBPyConnection
     max_ts: datetime | None
@@ -24,6 +31,33 @@ class Source:
     period_days: int = 14
     version: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    tz: str = "UTC"
+    cubes: dict[str, str] = field(default_factory=lambda: {"UTC": "cube"})
+
+    def __post_init__(self) -> None:
+        self.tz = check_tz(self.tz)
+        macro = f"MACRO local_day(ts) AS {day_sql(self.tz, 'ts')}"
+        try:
+            self.con.execute(f"CREATE OR REPLACE {macro}")
+        except duckdb.Error:  # a read-only database: the macro lives in this connection only
+            self.con.execute(f"CREATE OR REPLACE TEMP {macro}")
+
+    @property
+    def cube(self) -> str | None:
+        """The cube table of this zone, or None (statistics then come from the records)."""
+        return self.cubes.get(self.tz)
+
+    def local_date(self, ts: datetime) -> date:
+        return local_date(ts, self.tz)
+
+    @property
+    def max_day(self) -> date | None:
+        """The local date of the latest event."""
+        return None if self.max_ts is None else self.local_date(self.max_ts)
+
+    def end_of_day(self, day: date) -> datetime:
+        """The first instant (naive UTC) after the local ``day``: ``--as-of DATE``."""
+        return end_of_day_utc(day, self.tz)
 
     def dim_sql(self, dim: str) -> str:
         if dim in CATEGORICAL_DIMS:
@@ -64,8 +98,9 @@ class GroupStats:
 
 
 def records_relation(table: str) -> str:
-    """A record table (a name from the registry, never user input) with its UTC ``day``."""
-    return f"(SELECT *, CAST(t AS DATE) AS day FROM {table})"
+    """A record table (a name from the registry, never user input) with its local ``day``
+    (the source's ``local_day`` macro)."""
+    return f"(SELECT *, local_day(t) AS day FROM {table})"
 
 
 def record_filter(
@@ -100,8 +135,11 @@ def record_filter(
 
 
 def has_people(source: Source) -> bool:
-    """Whether the source's cube holds ``np`` (a snapshot published before it did does not)."""
+    """Whether the source's cube holds ``np`` (a snapshot published before it did does not);
+    without a cube in the source's zone the records always have persons."""
+    if source.cube is None:
+        return True
     if "cube_np" not in source.extra:
-        cols = [d[0] for d in source.con.execute("SELECT * FROM cube LIMIT 0").description]
+        cols = [d[0] for d in source.con.execute(f"SELECT * FROM {source.cube} LIMIT 0").description]
         source.extra["cube_np"] = "np" in cols
     return source.extra["cube_np"]

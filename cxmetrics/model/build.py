@@ -61,6 +61,7 @@ def update_model(
         db.set_meta(con, "max_ts", max_ts.isoformat() if max_ts else "")
         db.set_meta(con, "model_version", db.get_meta(con, "data_version", "0"))
         db.set_meta(con, "model_fingerprint", incremental.fingerprint())
+        db.set_meta(con, "local_tz", get_settings().timezone)  # the zone of cube_local
         t0 = time.perf_counter()
         con.execute("COMMIT")
         timings["commit"] = time.perf_counter() - t0

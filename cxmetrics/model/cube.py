@@ -1,4 +1,5 @@
-"""The additive cube: sufficient statistics by UTC day and every dimension.
+"""The additive cubes: sufficient statistics by day and every dimension, in UTC (``cube``)
+and in the reporting zone ``CXM_TIMEZONE`` (``cube_local``).
 
 Any slice of any KPI is a sum over the cube (week, month and review period are
 functions of the day). The statistics come from the KPI registry
@@ -21,12 +22,20 @@ from __future__ import annotations
 
 import duckdb
 
+from cxmetrics.core.settings import get_settings
 from cxmetrics.metrics.registry import KPIS, PERSON_LOAD_RANKS, record_stats_sql
+from cxmetrics.metrics.timezones import day_sql
+
+# The cubes the model keeps: by UTC day, and by local day in CXM_TIMEZONE.
+CUBES = ("cube", "cube_local")
 
 
 def build_cube(con: duckdb.DuckDBPyConnection) -> None:
-    parts = [record_stats_sql(spec, people=True) for spec in KPIS.values()]
-    con.execute("CREATE OR REPLACE TABLE cube AS " + "\nUNION ALL\n".join(parts) + " ORDER BY kpi, day")
+    """``cube`` by UTC day and ``cube_local`` by local day in ``CXM_TIMEZONE``."""
+    for table, tz in (("cube", "UTC"), ("cube_local", get_settings().timezone)):
+        day = day_sql(tz)
+        parts = [record_stats_sql(spec, people=True, day=day) for spec in KPIS.values()]
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS " + "\nUNION ALL\n".join(parts) + " ORDER BY kpi, day")
 
 
 def build_person_load(con: duckdb.DuckDBPyConnection) -> None:

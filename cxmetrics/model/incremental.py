@@ -54,6 +54,7 @@ SCRATCH = "inc"
 # Served tables whose changed UTC days an update reports (``Changes.days``), and the day column.
 DAY_COLUMNS: dict[str, str] = {
     "cube": "day",
+    "cube_local": "day",
     "rec_survey": "t",
     "rec_fcr": "t",
     "rec_journey": "t",
@@ -95,8 +96,8 @@ class Changes:
 
 
 def fingerprint() -> str:
-    """What the stored model depends on besides the data: the model code and the
-    identity settings. A build records it; a different one forces a full rebuild."""
+    """What the stored model depends on besides the data: the model code, the identity
+    settings and the local time zone of ``cube_local``. A build records it; a different one forces a full rebuild."""
 
     h = hashlib.sha256()
     pkg = Path(__file__).resolve().parent
@@ -105,7 +106,7 @@ def fingerprint() -> str:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     s = get_settings()
-    h.update(f"{s.max_component_size}/{s.stitch_max_passes}".encode())
+    h.update(f"{s.max_component_size}/{s.stitch_max_passes}/{s.timezone}".encode())
     return h.hexdigest()[:16]
 
 
@@ -387,8 +388,8 @@ class _Update:
         self.apply("churn_signals", "customer_id", "SELECT person FROM _cc")
 
     def cube(self) -> None:
-        """The cube is additive: cube + cube(new versions of the changed records)
-        − cube(their old versions), cell by cell; a cell whose n reaches 0 goes."""
+        """The cubes (UTC and local) are additive: cube + cube(new versions of the changed
+        records) − cube(their old versions), cell by cell; a cell whose n reaches 0 goes."""
 
         tables = sorted({spec.record_table for spec in KPIS.values()})
         sides = {}
@@ -397,31 +398,33 @@ class _Update:
             for table in tables:
                 cols = ", ".join(self.columns(f"main.{table}"))
                 self.x(f"CREATE TABLE {self.schema}.{table} AS SELECT {cols} FROM _d_{table} WHERE _new = {flag}")
-            self.run(cube.build_cube, {"cube"})
-            sides[side] = f"{self.schema}.cube"
+            self.run(cube.build_cube, set(cube.CUBES))
+            sides[side] = self.schema
         keys = ["kpi", "day", *CATEGORICAL_DIMS]
-        values = [c for c in self.columns("main.cube") if c not in keys]
         k = ", ".join(keys)
-        self.temp(
-            "_cube_delta",
-            f"""SELECT {k}, {', '.join(f'sum({v}) AS {v}' for v in values)} FROM (
-                SELECT {k}, {', '.join(values)} FROM {sides['plus']}
-                UNION ALL SELECT {k}, {', '.join(f'-{v}' for v in values)} FROM {sides['minus']}) AS d
-            GROUP BY {k}""",
-        )
         on = " AND ".join(f"c.{c} = d.{c}" for c in keys)
-        self.temp(
-            "_cube_cells",
-            f"""SELECT {k}, {', '.join(f'sum({v}) AS {v}' for v in values)} FROM (
-                SELECT {', '.join('c.' + c for c in keys + values)} FROM main.cube c JOIN _cube_delta d ON {on}
-                UNION ALL SELECT {k}, {', '.join(values)} FROM _cube_delta) AS cells
-            GROUP BY {k} HAVING sum(n) <> 0""",
-        )
-        self.x(f"DELETE FROM main.cube c USING _cube_delta d WHERE {on}")
-        self.x(f"INSERT INTO main.cube ({k}, {', '.join(values)}) SELECT {k}, {', '.join(values)} FROM _cube_cells")
-        self.changes.counts["cube"] = int(_one(self.con, "SELECT count(*) FROM _cube_delta"))
-        days = self.con.execute("SELECT DISTINCT day FROM _cube_delta").fetchall()
-        self.changes.days["cube"] = {d[0] for d in days}
+        for table in cube.CUBES:
+            values = [c for c in self.columns(f"main.{table}") if c not in keys]
+            self.temp(
+                "_cube_delta",
+                f"""SELECT {k}, {', '.join(f'sum({v}) AS {v}' for v in values)} FROM (
+                    SELECT {k}, {', '.join(values)} FROM {sides['plus']}.{table}
+                    UNION ALL SELECT {k}, {', '.join(f'-{v}' for v in values)} FROM {sides['minus']}.{table}) AS d
+                GROUP BY {k}""",
+            )
+            self.temp(
+                "_cube_cells",
+                f"""SELECT {k}, {', '.join(f'sum({v}) AS {v}' for v in values)} FROM (
+                    SELECT {', '.join('c.' + c for c in keys + values)} FROM main.{table} c JOIN _cube_delta d ON {on}
+                    UNION ALL SELECT {k}, {', '.join(values)} FROM _cube_delta) AS cells
+                GROUP BY {k} HAVING sum(n) <> 0""",
+            )
+            self.x(f"DELETE FROM main.{table} c USING _cube_delta d WHERE {on}")
+            self.x(f"INSERT INTO main.{table} ({k}, {', '.join(values)}) "
+                   f"SELECT {k}, {', '.join(values)} FROM _cube_cells")
+            self.changes.counts[table] = int(_one(self.con, "SELECT count(*) FROM _cube_delta"))
+            days = self.con.execute("SELECT DISTINCT day FROM _cube_delta").fetchall()
+            self.changes.days[table] = {d[0] for d in days}
 
     def columns(self, table: str) -> list[str]:
         return [r[0] for r in self.con.execute(f"SELECT * FROM {table} LIMIT 0").description]
@@ -443,7 +446,7 @@ STAGES: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
     ("KPI records", "records", ("KPI records",), ("rec_journey", "rec_survey", "rec_fcr", "rec_handoff")),
     ("journey, contact and churn insights", "insights", ("journey, contact and churn insights",),
      ("rec_contact", "rec_journey_step", "churn_signals")),
-    ("cube", "cube", ("cube",), ("cube",)),
+    ("cube", "cube", ("cube",), ("cube", "cube_local")),
 ]
 
 

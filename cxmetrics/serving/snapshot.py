@@ -26,9 +26,11 @@ from cxmetrics.core.errors import UserError
 from cxmetrics.core.settings import get_settings
 from cxmetrics.ingest import store as db
 from cxmetrics.metrics.source import Source
+from cxmetrics.metrics.timezones import check_tz
 
 SERVED_TABLES: tuple[str, ...] = (
     "cube",
+    "cube_local",
     "person_load",
     "rec_survey",
     "rec_fcr",
@@ -46,7 +48,7 @@ SERVED_TABLES: tuple[str, ...] = (
     "customers",
 )
 # Tables a version published by an older build may lack (the code using them falls back).
-OPTIONAL_TABLES = frozenset({"person_load", "dq_dissolved_components"})
+OPTIONAL_TABLES = frozenset({"person_load", "dq_dissolved_components", "cube_local"})
 KEEP = 3
 GRACE_SECONDS = 600  # an old version's files outlive their replacement by this long
 
@@ -73,6 +75,7 @@ class Manifest:
     max_ts: str
     built_at: str
     rows: dict[str, int]
+    local_tz: str = "UTC"  # the zone of cube_local (the model's CXM_TIMEZONE)
 
 
 def publish(con: duckdb.DuckDBPyConnection, db_path: Path, changes: object | None = None) -> Manifest:
@@ -98,6 +101,7 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path, changes: object | Non
         max_ts=db.get_meta(con, "max_ts", "") or "",
         built_at=datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
         rows=rows,
+        local_tz=db.get_meta(con, "local_tz", "UTC") or "UTC",
     )
     (tmp / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2))
     os.replace(tmp, root / version)
@@ -162,14 +166,16 @@ _lock = threading.Lock()
 _open: dict[str, Source] = {}
 
 
-def open_snapshot(db_path: Path | None = None) -> Source | None:
-    """A Source over the current snapshot version (cached per version); None when none yet."""
+def open_snapshot(db_path: Path | None = None, tz: str | None = None) -> Source | None:
+    """A Source over the current snapshot version in time zone ``tz`` (default: the app's
+    ``CXM_TIMEZONE``), cached per version and zone; None when no version is published yet."""
     db_path = Path(db_path) if db_path else get_settings().db_path
+    tz = check_tz(tz or get_settings().timezone)
     root = snapshot_dir(db_path)
     version = current_version(root)
     if version is None:
         return None
-    key = f"{root}/{version}"
+    key = f"{root}/{version}/{tz}"
     with _lock:
         if key in _open:
             return _open[key]
@@ -183,12 +189,15 @@ def open_snapshot(db_path: Path | None = None) -> Source | None:
             # A folder of part files when the Spark engine wrote it (cxmetrics.engines.spark).
             files = f"{path}/*.parquet" if path.is_dir() else str(path)
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{files}')")
-        source = _make_source(con, manifest.max_ts, version)
+        cubes = {"UTC": "cube"}
+        if (root / version / "cube_local.parquet").exists():
+            cubes.setdefault(manifest.local_tz, "cube_local")
+        source = _make_source(con, manifest.max_ts, version, tz, cubes)
         source.extra["manifest"] = manifest
         # Forget older versions but do not close them: sessions may be mid-query on one
         # (closing it failed their queries under load: tests/test_load.py). Its in-memory
         # database is freed when the last session lets go of its Source.
-        for stale in [k for k in _open if k.startswith(f"{root}/")]:
+        for stale in [k for k in _open if k.startswith(f"{root}/") and not k.startswith(f"{root}/{version}/")]:
             del _open[stale]
         _open[key] = source
         return source
@@ -220,7 +229,8 @@ class ThreadLocalConnection:
         self._root.close()
 
 
-def _make_source(con: duckdb.DuckDBPyConnection, max_ts: str, version: str) -> Source:
+def _make_source(con: duckdb.DuckDBPyConnection, max_ts: str, version: str, tz: str,
+                 cubes: dict[str, str]) -> Source:
     settings = get_settings()
     return Source(
         con=ThreadLocalConnection(con),  # type: ignore[arg-type]
@@ -228,16 +238,20 @@ def _make_source(con: duckdb.DuckDBPyConnection, max_ts: str, version: str) -> S
         anchor=settings.review_anchor,
         period_days=settings.review_days,
         version=version,
+        tz=tz,
+        cubes=cubes,
     )
 
 
-def open_database_source(db_path: Path) -> Source:
-    """A Source over the writer's database itself, read-only (for the CLI).
+def open_database_source(db_path: Path, tz: str = "UTC") -> Source:
+    """A Source over the writer's database itself, read-only (for the CLI), reporting in
+    ``tz`` (the command line's default is UTC).
 
     Where there is no database but a published snapshot beside its path (the output of
     ``cxm build --engine spark``), the snapshot."""
+    tz = check_tz(tz)
     if not Path(db_path).exists():
-        published = open_snapshot(Path(db_path)) if current_version(snapshot_dir(Path(db_path))) else None
+        published = open_snapshot(Path(db_path), tz) if current_version(snapshot_dir(Path(db_path))) else None
         if published is not None:
             return published
     con = db.connect(db_path, read_only=True)
@@ -250,7 +264,11 @@ def open_database_source(db_path: Path) -> Source:
     if data_version is None or model_version != data_version:
         con.close()
         raise UserError(f"the model in {db_path} is not built for its data yet: run 'cxm build --db {db_path}'")
-    return _make_source(con, db.get_meta(con, "max_ts", "") or "", f"db-{data_version}")
+    cubes = {"UTC": "cube"}
+    local = db.get_meta(con, "local_tz")
+    if local:  # a model built before cube_local existed has none
+        cubes.setdefault(local, "cube_local")
+    return _make_source(con, db.get_meta(con, "max_ts", "") or "", f"db-{data_version}", tz, cubes)
 
 
 def as_date(value: str | None) -> date | None:

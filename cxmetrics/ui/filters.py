@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import fmt_datetime, t
 from cxmetrics.metrics.compare import Period, closed_periods, last_closed_period, period_of
 from cxmetrics.metrics.filters import CATEGORICAL_DIMS, CLOSED_VOCABULARIES, FilterSpec
@@ -149,7 +150,7 @@ def sidebar_filters(source: Source, lang: str) -> ActiveFilter:
             default_end = last.end if last else (source.max_ts.date() if source.max_ts else date.today())
             if "f_range" not in st.session_state:
                 st.session_state["f_range"] = (default_end - timedelta(days=13), default_end)
-            rng = st.date_input(t("filters.range", lang), **_bind("f_range", lang))
+            rng = st.date_input(t("filters.range", lang, zone=get_settings().timezone), **_bind("f_range", lang))
             if isinstance(rng, tuple) and len(rng) == 2:
                 period = Period(rng[0], rng[1])
         dims: dict[str, list[str]] = {}
@@ -179,8 +180,9 @@ def describe(active: ActiveFilter, lang: str) -> str:
     parts = []
     for dim, values in active.spec.dims.items():
         parts.append(f"{t(f'dim.{dim}', lang)}: {', '.join(values)}")
-    if active.period:
-        parts.append(f"{active.period.start.isoformat()} → {active.period.end.isoformat()}")
+    if active.period:  # dates are local to the app's zone: say which
+        zone = get_settings().timezone
+        parts.append(f"{active.period.start.isoformat()} → {active.period.end.isoformat()} ({zone})")
     else:
         parts.append(t("filters.all_time", lang))
     return " · ".join(parts)

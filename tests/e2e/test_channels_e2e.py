@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from cxmetrics.metrics.engine import kpi_stats
 from cxmetrics.metrics.filters import FilterSpec
 from cxmetrics.serving import app_state, snapshot
+from tests.apptest import data_to
 from tests.e2e.screens import full_page_screenshot
 from tests.e2e.widgets import choose
 
@@ -72,7 +73,7 @@ def test_channels_page_in_chromium(
     # The app's first run registers its pages: on a cold server a deep link would get a
     # "Page not found" dialog, so the main page is opened first.
     page.goto(app_server)
-    expect(page.get_by_text("data to 2026-03-01 23:59 UTC")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(f"data to {data_to(demo_db)}")).to_be_visible(timeout=TIMEOUT)
     page.goto(f"{app_server}/channels?period=all&kpi=journey_completion")
     expect(page.get_by_role("heading", name="Channels & cohorts")).to_be_visible(timeout=TIMEOUT)
     expect(

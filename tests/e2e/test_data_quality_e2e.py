@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from cxmetrics.serving import snapshot
+from tests.apptest import data_to
 from tests.e2e.screens import full_page_screenshot
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +48,7 @@ def test_data_quality_page_in_chromium(
     page.set_viewport_size({"width": WIDTH, "height": 900})
     page.goto(admin_app_server)
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_text("data to 2026-03-01 23:59 UTC")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(f"data to {data_to(demo_db)}")).to_be_visible(timeout=TIMEOUT)
     expect(_table_with_cell(page, "Handoff abandonment")).to_have_count(1, timeout=TIMEOUT)
     _screenshot(page, "overview_en")
 
@@ -81,7 +82,7 @@ def test_data_quality_page_in_chromium(
     expect(page.get_by_role("heading", name="Registro de cargas")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("heading", name="Cuarentena por motivo")).to_be_visible()
     expect(page.get_by_test_id("stSidebarNav").get_by_text("Resumen")).to_be_visible()
-    expect(page.get_by_text("datos hasta 2026-03-01 23:59 UTC")).to_be_visible()
+    expect(page.get_by_text(f"datos hasta {data_to(demo_db)}")).to_be_visible()
     expect(page).to_have_url(f"{admin_app_server}/data-quality?lang=es")
     expect(page.get_by_role("button", name="Descargar CSV").first).to_be_visible()
     expect(page.get_by_role("combobox", name="Motivo")).to_have_value("Todos los motivos")
