@@ -3,22 +3,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from cxmetrics.core.privacy import k_threshold
-from cxmetrics.metrics import suppression
+from cxmetrics.metrics import quantiles, suppression
 from cxmetrics.metrics.filters import FilterSpec
 from cxmetrics.metrics.registry import (
     _STD_COLS,
-    KPI_ORDER,
+    ALL_KPIS,
     KPIS,
     check_dims,
     check_kpis,
     record_stats_sql,
 )
-from cxmetrics.metrics.source import GroupStats, Source, has_people, record_filter
+from cxmetrics.metrics.source import GroupStats, Source, has_people, record_filter, records_relation
 
 
 def stats_sql(
@@ -95,10 +96,32 @@ def kpi_stats(
                    int(r[len(by) + 4]) if people and r[len(by) + 4] is not None else None)
         for r in rows
     ]
-    out.sort(key=lambda g: (tuple(g.group[d] for d in by), KPI_ORDER.index(g.kpi)))
+    out.sort(key=lambda g: (tuple(g.group[d] for d in by), ALL_KPIS.index(g.kpi)))
+    medians = [k for k in kpis if KPIS[k].kind == "median"]
+    if medians:
+        out = _with_distributions(source, out, medians, by, spec)
     if role is not None:
         out = suppression.apply(source, out, by, spec, role)
     return out
+
+
+def _with_distributions(source: Source, groups: list[GroupStats], kpis: Sequence[str], by: Sequence[str],
+                        spec: FilterSpec) -> list[GroupStats]:
+    """Median KPIs: each group's distribution of the KPI's value (value -> count) from the
+    record table, under the same filter and grouping (a median is not additive)."""
+    dists: dict[tuple, list[tuple[float, int]]] = {}
+    for kpi in kpis:
+        kspec = KPIS[kpi]
+        where, params = record_filter(source, spec, kpi)
+        cols = [f"{source.dim_sql(d)} AS {d}" for d in by]
+        rows = source.con.execute(
+            f"SELECT {', '.join([*cols, 'histogram(' + kspec.value + ') AS h'])} "
+            f"FROM {records_relation(kspec.record_table)} WHERE {' AND '.join(where)} "
+            f"AND {kspec.value} IS NOT NULL GROUP BY ALL", params).fetchall()
+        for r in rows:
+            dists[(tuple(r[: len(by)]), kpi)] = sorted((float(v), int(c)) for v, c in r[len(by)].items())
+    return [dataclasses.replace(g, dist=tuple(dists.get((tuple(g.group[d] for d in by), g.kpi), ())))
+            if g.kpi in kpis else g for g in groups]
 
 
 def kpi_table(
@@ -121,6 +144,8 @@ def kpi_table(
         est = g.estimate
         row = {**g.group, "kpi": g.kpi, "value": est.value, "n": None if g.suppressed else est.n,
                "ci_low": est.ci_low, "ci_high": est.ci_high}
+        if KPIS[g.kpi].kind == "median":
+            row["p90"] = None if g.suppressed or not g.dist else quantiles.percentile(g.dist, 0.9)
         if restricted:
             row["suppressed"] = g.suppressed
         rows.append(row)

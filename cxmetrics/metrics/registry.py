@@ -19,7 +19,10 @@ from cxmetrics.metrics.filters import CATEGORICAL_DIMS, DIMENSIONS
 # counts of this many busiest persons (``person_load``, built by cxmetrics.model.cube).
 PERSON_LOAD_RANKS = 50
 
-Kind = Literal["nps", "rate", "mean"]
+# nps, rate, mean: values and intervals from (n, s1, s2); count: the number of records;
+# median: a median with its distribution-free interval (from the records, see
+# ``cxmetrics.metrics.quantiles``); the cube keeps n, s1 = Σ x, s2 = Σ x² of every kind.
+Kind = Literal["nps", "rate", "mean", "count", "median"]
 
 
 @dataclass(frozen=True)
@@ -36,21 +39,38 @@ class KpiSpec:
     label_es: str
     definition_en: str
     definition_es: str
+    value: str = ""  # the record column a median is taken of
+
+    @property
+    def tested(self) -> bool:
+        """Whether differences of this KPI have an interval and a test (comparisons,
+        significance, alerts, uplift): not for counts and medians."""
+        return self.kind in ("nps", "rate", "mean")
 
     def estimate(self, n: float, s1: float, s2: float) -> stats.Estimate:
+        """The value from sufficient statistics (a median's value needs its records: this
+        gives it no value, ``cxmetrics.metrics.quantiles`` does)."""
         if self.kind == "nps":
             return stats.nps_estimate(s1, s2, n)
         if self.kind == "rate":
             return stats.rate_estimate(s1, n)
+        if self.kind == "count":
+            return stats.Estimate(int(n) if n else None, int(n), None, None)  # a count is a whole number
+        if self.kind == "median":
+            return stats.Estimate(None, int(n), None, None)
         return stats.mean_estimate(s1, s2, n)
 
     def difference(self, a: tuple[float, float, float], b: tuple[float, float, float]) -> stats.Difference:
-        """a − b; tuples are (n, s1, s2)."""
+        """a − b; tuples are (n, s1, s2). Counts and medians get no interval and no test."""
         (na, a1, a2), (nb, b1, b2) = a, b
         if self.kind == "nps":
             return stats.nps_difference((a1, a2, na), (b1, b2, nb))
         if self.kind == "rate":
             return stats.rate_difference((a1, na), (b1, nb))
+        if self.kind == "count":
+            return stats.Difference(float(na - nb) if na or nb else None, None, None, None, int(na), int(nb))
+        if self.kind == "median":
+            return stats.Difference(None, None, None, None, int(na), int(nb))
         return stats.mean_difference((a1, a2, na), (b1, b2, nb))
 
     def variance(self, n: float, s1: float, s2: float) -> float:
@@ -96,18 +116,47 @@ KPIS: dict[str, KpiSpec] = {
                 "rate", False, "%", "Handoff abandonment", "Abandono en traspaso",
                 "Share of bot/IVR contacts handed to an agent where no agent connected.",
                 "Porcentaje de contactos derivados del bot/IVR a un agente sin que conectara ningún agente."),
+        # ---- CONTRACT.md section 8: operations
+        KpiSpec("containment", "rec_contact", "channel IN ('chatbot', 'ivr')",
+                "count(*) FILTER (WHERE NOT handed_off)", "0", "rate", True, "%",
+                "Containment", "Contención",
+                "Share of chatbot and IVR contacts never handed to an agent.",
+                "Porcentaje de contactos de chatbot e IVR que nunca se derivaron a un agente."),
+        KpiSpec("time_to_answer", "rec_handoff", "NOT abandoned", "sum(answer_minutes)",
+                "sum(answer_minutes * answer_minutes)", "median", False, "minutes",
+                "Time to answer", "Tiempo de respuesta",
+                "Median minutes from the handoff request to the agent, for answered handoffs.",
+                "Mediana de minutos desde la petición de traspaso hasta el agente, en traspasos atendidos.",
+                value="answer_minutes"),
+        KpiSpec("contact_volume", "rec_contact", "true", "count(*)", "0", "count", False, "contacts",
+                "Contact volume", "Volumen de contactos",
+                "Number of service contacts.", "Número de contactos de servicio."),
+        KpiSpec("repeat_contact_rate", "rec_contact", "true", "count(*) FILTER (WHERE repeat_other_channel)", "0",
+                "rate", False, "%", "Repeat contact on another channel", "Recontacto por otro canal",
+                "Share of contacts followed within 7 days by another contact of the same person on another "
+                "channel.",
+                "Porcentaje de contactos seguidos en 7 días de otro contacto de la misma persona por otro canal."),
+        KpiSpec("survey_response_rate", "rec_rated", "true", "count(*) FILTER (WHERE rated)", "0", "rate",
+                True, "%", "Survey response rate", "Tasa de respuesta a encuestas",
+                "Share of contacts and journeys rated by a survey response within 7 days.",
+                "Porcentaje de contactos y journeys valorados por una respuesta de encuesta en 7 días."),
     )
 }
-KPI_ORDER: tuple[str, ...] = tuple(KPIS)
+# The six KPIs of CONTRACT.md section 4, in its order: what `cxm kpis` shows without --kpi.
+KPI_ORDER: tuple[str, ...] = ("nps", "csat", "ces", "fcr", "journey_completion", "handoff_abandonment")
+# The operations and churn KPIs of section 8, after them.
+OPS_KPIS: tuple[str, ...] = tuple(k for k in KPIS if k not in KPI_ORDER)
+ALL_KPIS: tuple[str, ...] = KPI_ORDER + OPS_KPIS
 
 
 def check_kpis(names: Sequence[str] | None) -> list[str]:
+    """The KPIs asked for, in registry order; none asked: the six of section 4."""
     if not names:
         return list(KPI_ORDER)
     for k in names:
         if k not in KPIS:
-            raise UserError(f"unknown KPI '{k}' (choose from {', '.join(KPI_ORDER)})")
-    return [k for k in KPI_ORDER if k in names]
+            raise UserError(f"unknown KPI '{k}' (choose from {', '.join(ALL_KPIS)})")
+    return [k for k in ALL_KPIS if k in names]
 
 
 def check_dims(by: Sequence[str]) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from cxmetrics.metrics import stats
+from cxmetrics.metrics import quantiles, stats
 from cxmetrics.metrics.filters import CATEGORICAL_DIMS, FilterSpec
 from cxmetrics.metrics.registry import KPIS
 from cxmetrics.metrics.timezones import check_tz, day_sql, end_of_day_utc, local_date
@@ -87,9 +87,12 @@ class GroupStats:
     s2: float
     np: int | None = None  # records with a person (k-anonymity); None when the cube lacks it
     suppressed: str | None = None  # "k" / "complement" when hidden from the role (n, s1, s2 are 0)
+    dist: tuple[tuple[float, int], ...] | None = None  # a median KPI's distribution (value, count)
 
     @property
     def estimate(self) -> stats.Estimate:
+        if self.dist is not None and not self.suppressed:
+            return quantiles.median_estimate(self.dist)
         return KPIS[self.kpi].estimate(self.n, self.s1, self.s2)
 
     @property

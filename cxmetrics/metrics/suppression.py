@@ -218,7 +218,7 @@ def apply(
     if not verdict:
         return groups
     return [
-        dataclasses.replace(g, n=0, s1=0.0, s2=0.0, np=None, suppressed=verdict[key_of(g, by)])
+        dataclasses.replace(g, n=0, s1=0.0, s2=0.0, np=None, dist=None, suppressed=verdict[key_of(g, by)])
         if key_of(g, by) in verdict
         else g
         for g in groups

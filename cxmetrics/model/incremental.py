@@ -60,6 +60,7 @@ DAY_COLUMNS: dict[str, str] = {
     "rec_journey": "t",
     "rec_handoff": "t",
     "rec_contact": "t",
+    "rec_rated": "t",
     "rec_journey_step": "t",
     "churn_signals": "t",
 }
@@ -353,11 +354,26 @@ class _Update:
 
     def insights(self) -> None:
 
+        # Contacts whose rec_contact row can change: changed contacts, contacts with new
+        # handoff, agent or survey events, and every contact of a person (old or new) of
+        # those (a contact's repeat on another channel depends on the person's others).
         self.temp(
-            "_kr",
+            "_k1",
             f"""SELECT contact_id FROM _d_contact_first
             UNION SELECT contact_id FROM main.events WHERE ingest_id > {self.since}
-                AND event_type IN ('handoff_requested', 'agent_connected') AND contact_id IS NOT NULL""",
+                AND event_type IN ('handoff_requested', 'agent_connected', 'survey_response')
+                AND contact_id IS NOT NULL""",
+        )
+        self.temp(
+            "_kp",
+            """SELECT person FROM main.contact_first WHERE contact_id IN (SELECT contact_id FROM _k1)
+                AND person IS NOT NULL
+            UNION SELECT person FROM _d_contact_first WHERE person IS NOT NULL""",
+        )
+        self.temp(
+            "_kr",
+            """SELECT contact_id FROM _k1
+            UNION SELECT contact_id FROM main.contact_first WHERE person IN (SELECT person FROM _kp)""",
         )
         in_kr = "contact_id IN (SELECT contact_id FROM _kr)"
         new_churn = f"SELECT customer_id FROM main.events WHERE ingest_id > {self.since} AND event_type = 'churn'"
@@ -382,8 +398,15 @@ class _Update:
                OR contact_id IN (SELECT contact_id FROM {self.schema}.contact_first)
                OR (event_type = 'churn' AND customer_id IN (SELECT person FROM _cc))"""
         )
-        self.run(insights.build_insights, {"rec_contact", "rec_journey_step", "churn_signals"})
+        self.run(insights.build_insights, {"rec_contact", "rec_rated", "rec_journey_step", "churn_signals"})
+        self.temp(
+            "_rr",
+            f"""SELECT 'c:' || record_id FROM main.rec_contact WHERE {in_kr}
+            UNION SELECT 'c:' || record_id FROM {self.schema}.rec_contact WHERE {in_kr}
+            UNION SELECT 'j:' || journey_id FROM _rj""",
+        )
         self.apply("rec_contact", "contact_id", "SELECT contact_id FROM _kr")
+        self.apply("rec_rated", "record_id", "SELECT * FROM _rr")
         self.apply("rec_journey_step", "journey_id", "SELECT journey_id FROM _rj")
         self.apply("churn_signals", "customer_id", "SELECT person FROM _cc")
 
@@ -445,7 +468,7 @@ STAGES: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
     ("journeys", "journeys", ("journeys",), ()),
     ("KPI records", "records", ("KPI records",), ("rec_journey", "rec_survey", "rec_fcr", "rec_handoff")),
     ("journey, contact and churn insights", "insights", ("journey, contact and churn insights",),
-     ("rec_contact", "rec_journey_step", "churn_signals")),
+     ("rec_contact", "rec_rated", "rec_journey_step", "churn_signals")),
     ("cube", "cube", ("cube",), ("cube", "cube_local")),
 ]
 

@@ -1,7 +1,11 @@
 """Tables behind the Journeys & handoffs and Identity uplift pages (beyond the six KPIs).
 
 - ``rec_contact``: every contact (its first ``contact`` event) with whether it was handed
-  off to an agent and whether an agent connected: the bot→agent funnel.
+  off to an agent and whether an agent connected (the bot→agent funnel, containment),
+  whether the person came back on another channel within 7 days (repeat_contact_rate)
+  and whether a survey rated it within 7 days.
+- ``rec_rated``: every contact and journey, rated by a survey within 7 days or not
+  (survey_response_rate).
 - ``rec_journey_step``: the distinct page-view steps each journey reached before its goal
   (all its steps when it has none), with the journey's dimensions: the step drop-off funnel.
 - ``churn_signals``: each churned customer, whether they researched contract termination
@@ -16,22 +20,51 @@ import duckdb
 from cxmetrics.model.records import cohort, cohort_join, source_dims
 
 JOURNEY_COLUMNS = "t, channel, intent, journey_type, identity_state, segment, value_tier, region, plan, consent"
+RECORD_COLUMNS = "channel, intent, journey_type, identity_state, segment, value_tier, region, plan, consent"
 RESEARCH_WINDOW_DAYS = 30
 HIGH_INTENT = ("contract_termination", "device_upgrade")
 
 
 def build_insights(con: duckdb.DuckDBPyConnection) -> None:
+    # rec_contact: every contact (its first contact event) with its handoff, whether the
+    # same person came back within 7 days on another channel (repeat_other_channel: a later
+    # contact in (ts, event_id) order, at most 7 days after, on a different channel), and
+    # whether a survey response rated it within 7 days (rated).
     con.execute(
         f"""CREATE OR REPLACE TABLE rec_contact AS
         WITH c AS (SELECT * FROM contact_first),
         h AS (SELECT contact_id, min(ts) AS first_handoff_ts FROM events
-              WHERE event_type = 'handoff_requested' GROUP BY contact_id)
+              WHERE event_type = 'handoff_requested' GROUP BY contact_id),
+        again AS (
+            SELECT DISTINCT a.contact_id FROM c a JOIN c b
+              ON b.person = a.person AND b.channel <> a.channel
+             AND (b.ts > a.ts OR (b.ts = a.ts AND b.event_id > a.event_id))
+             AND b.ts <= a.ts + INTERVAL 7 DAY
+            WHERE a.person IS NOT NULL),
+        rated AS (
+            SELECT DISTINCT c.contact_id FROM c JOIN events r
+              ON r.event_type = 'survey_response' AND r.contact_id = c.contact_id
+             AND r.ts >= c.ts AND r.ts <= c.ts + INTERVAL 7 DAY)
         SELECT c.event_id AS record_id, c.ts AS t, {source_dims('c')}, {cohort('c')}, c.person, c.contact_id,
                h.contact_id IS NOT NULL AS handed_off,
                h.contact_id IS NOT NULL AND EXISTS (
                    SELECT 1 FROM events a WHERE a.event_type = 'agent_connected'
-                   AND a.contact_id = c.contact_id AND a.ts >= h.first_handoff_ts) AS connected
-        FROM c LEFT JOIN h USING (contact_id) {cohort_join('c')}"""
+                   AND a.contact_id = c.contact_id AND a.ts >= h.first_handoff_ts) AS connected,
+               again.contact_id IS NOT NULL AS repeat_other_channel,
+               rated.contact_id IS NOT NULL AS rated
+        FROM c LEFT JOIN h USING (contact_id) LEFT JOIN again USING (contact_id) LEFT JOIN rated USING (contact_id)
+        {cohort_join('c')}"""
+    )
+    # rec_rated: what a survey could rate (every contact and every journey), rated or not
+    # within 7 days: the records of survey_response_rate. A contact and a journey keep
+    # their own source; record ids are prefixed so the two kinds never collide.
+    con.execute(
+        f"""CREATE OR REPLACE TABLE rec_rated AS
+        SELECT 'c:' || record_id AS record_id, t, {RECORD_COLUMNS}, person, 'contact' AS kind, rated
+        FROM rec_contact
+        UNION ALL
+        SELECT 'j:' || record_id AS record_id, t, {RECORD_COLUMNS}, person, 'journey' AS kind, rated
+        FROM rec_journey"""
     )
     con.execute(
         f"""CREATE OR REPLACE TABLE rec_journey_step AS

@@ -53,13 +53,18 @@ def source_dims(src: str) -> str:
 def build_records(con: duckdb.DuckDBPyConnection) -> None:
     fields = "event_id, ts, channel, intent, journey_type, identity_state, person, person_is_customer"
     # Journey records: a journey is its own source; intent falls back to its journey_type.
+    # ... rated: a survey response carrying its journey_id within 7 days of its start.
     con.execute(
         f"""CREATE OR REPLACE TABLE rec_journey AS
+        WITH rated AS (
+            SELECT DISTINCT j.journey_id FROM journeys j JOIN ev_source r
+              ON r.event_type = 'survey_response' AND r.journey_id = j.journey_id
+             AND r.ts >= j.start_ts AND r.ts <= j.start_ts + INTERVAL 7 DAY)
         SELECT j.journey_id AS record_id, j.start_ts AS t, j.channel,
                coalesce(j.first_intent, j.journey_type, 'unknown') AS intent,
                coalesce(j.journey_type, 'unknown') AS journey_type, j.identity_state,
-               {cohort('j')}, j.person, j.completed, j.n_page_views
-        FROM journeys j {cohort_join('j')}"""
+               {cohort('j')}, j.person, j.completed, j.n_page_views, rated.journey_id IS NOT NULL AS rated
+        FROM journeys j LEFT JOIN rated USING (journey_id) {cohort_join('j')}"""
     )
     # Survey records: source is the rated contact, else the rated journey, else itself.
     con.execute(

@@ -37,6 +37,7 @@ SERVED_TABLES: tuple[str, ...] = (
     "rec_journey",
     "rec_handoff",
     "rec_contact",
+    "rec_rated",
     "rec_journey_step",
     "churn_signals",
     "dq_identity",
@@ -48,7 +49,7 @@ SERVED_TABLES: tuple[str, ...] = (
     "customers",
 )
 # Tables a version published by an older build may lack (the code using them falls back).
-OPTIONAL_TABLES = frozenset({"person_load", "dq_dissolved_components", "cube_local"})
+OPTIONAL_TABLES = frozenset({"person_load", "dq_dissolved_components", "cube_local", "rec_rated"})
 KEEP = 3
 GRACE_SECONDS = 600  # an old version's files outlive their replacement by this long
 
