@@ -9,7 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from cxmetrics.core.privacy import k_threshold
-from cxmetrics.metrics import quantiles, suppression
+from cxmetrics.metrics import quantiles, stats, suppression
+from cxmetrics.metrics.churn import churn_stats
 from cxmetrics.metrics.filters import FilterSpec
 from cxmetrics.metrics.registry import (
     _STD_COLS,
@@ -88,14 +89,17 @@ def kpi_stats(
     by = check_dims(by)
     spec = spec or FilterSpec()
     people = from_records or has_people(source)
-    sql, params = stats_sql(source, kpis, by, spec, from_records, people)
-    rows = source.con.execute(sql, params).fetchall()
-    out = [
-        GroupStats({d: r[i] for i, d in enumerate(by)}, r[len(by)], int(r[len(by) + 1]),
-                   float(r[len(by) + 2]), float(r[len(by) + 3]),
-                   int(r[len(by) + 4]) if people and r[len(by) + 4] is not None else None)
-        for r in rows
-    ]
+    out = churn_stats(source, kpis, by, spec)
+    cubed = [k for k in kpis if KPIS[k].in_cube]
+    if cubed:
+        sql, params = stats_sql(source, cubed, by, spec, from_records, people)
+        rows = source.con.execute(sql, params).fetchall()
+        out += [
+            GroupStats({d: r[i] for i, d in enumerate(by)}, r[len(by)], int(r[len(by) + 1]),
+                       float(r[len(by) + 2]), float(r[len(by) + 3]),
+                       int(r[len(by) + 4]) if people and r[len(by) + 4] is not None else None)
+            for r in rows
+        ]
     out.sort(key=lambda g: (tuple(g.group[d] for d in by), ALL_KPIS.index(g.kpi)))
     medians = [k for k in kpis if KPIS[k].kind == "median"]
     if medians:
@@ -103,6 +107,20 @@ def kpi_stats(
     if role is not None:
         out = suppression.apply(source, out, by, spec, role)
     return out
+
+
+def baseline_columns(g: GroupStats) -> dict[str, Any]:
+    """churn_after_bad_experience beside the same rate without a bad experience, and the
+    difference (Newcombe interval, pooled z-test), as ``cxm kpis --json`` adds them."""
+    if g.suppressed or g.baseline is None:
+        return {k: None for k in ("baseline_value", "baseline_n", "baseline_ci_low", "baseline_ci_high", "diff",
+                                  "diff_ci_low", "diff_ci_high", "p_value")}
+    n0, x0 = g.baseline
+    base = stats.rate_estimate(x0, n0)
+    d = stats.rate_difference((g.s1, g.n), (x0, n0))
+    return {"baseline_value": base.value, "baseline_n": n0, "baseline_ci_low": base.ci_low,
+            "baseline_ci_high": base.ci_high, "diff": d.diff, "diff_ci_low": d.ci_low, "diff_ci_high": d.ci_high,
+            "p_value": d.p_value}
 
 
 def _with_distributions(source: Source, groups: list[GroupStats], kpis: Sequence[str], by: Sequence[str],
@@ -146,6 +164,8 @@ def kpi_table(
                "ci_low": est.ci_low, "ci_high": est.ci_high}
         if KPIS[g.kpi].kind == "median":
             row["p90"] = None if g.suppressed or not g.dist else quantiles.percentile(g.dist, 0.9)
+        if g.kpi == "churn_after_bad_experience":
+            row.update(baseline_columns(g))
         if restricted:
             row["suppressed"] = g.suppressed
         rows.append(row)

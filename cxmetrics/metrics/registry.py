@@ -22,7 +22,9 @@ PERSON_LOAD_RANKS = 50
 # nps, rate, mean: values and intervals from (n, s1, s2); count: the number of records;
 # median: a median with its distribution-free interval (from the records, see
 # ``cxmetrics.metrics.quantiles``); the cube keeps n, s1 = Σ x, s2 = Σ x² of every kind.
-Kind = Literal["nps", "rate", "mean", "count", "median"]
+# churn: a rate over (person, period) records built at query time (cxmetrics.metrics.churn);
+# the cube does not hold it.
+Kind = Literal["nps", "rate", "mean", "count", "median", "churn"]
 
 
 @dataclass(frozen=True)
@@ -42,17 +44,22 @@ class KpiSpec:
     value: str = ""  # the record column a median is taken of
 
     @property
+    def in_cube(self) -> bool:
+        """Whether the cube holds this KPI (a churn record depends on the question's period)."""
+        return self.kind != "churn"
+
+    @property
     def tested(self) -> bool:
         """Whether differences of this KPI have an interval and a test (comparisons,
         significance, alerts, uplift): not for counts and medians."""
-        return self.kind in ("nps", "rate", "mean")
+        return self.kind in ("nps", "rate", "mean", "churn")
 
     def estimate(self, n: float, s1: float, s2: float) -> stats.Estimate:
         """The value from sufficient statistics (a median's value needs its records: this
         gives it no value, ``cxmetrics.metrics.quantiles`` does)."""
         if self.kind == "nps":
             return stats.nps_estimate(s1, s2, n)
-        if self.kind == "rate":
+        if self.kind in ("rate", "churn"):
             return stats.rate_estimate(s1, n)
         if self.kind == "count":
             return stats.Estimate(int(n) if n else None, int(n), None, None)  # a count is a whole number
@@ -65,7 +72,7 @@ class KpiSpec:
         (na, a1, a2), (nb, b1, b2) = a, b
         if self.kind == "nps":
             return stats.nps_difference((a1, a2, na), (b1, b2, nb))
-        if self.kind == "rate":
+        if self.kind in ("rate", "churn"):
             return stats.rate_difference((a1, na), (b1, nb))
         if self.kind == "count":
             return stats.Difference(float(na - nb) if na or nb else None, None, None, None, int(na), int(nb))
@@ -77,7 +84,7 @@ class KpiSpec:
         """Unadjusted variance of the value (for the stratified uplift)."""
         if self.kind == "nps":
             return stats.nps_variance(s1, s2, n)
-        if self.kind == "rate":
+        if self.kind in ("rate", "churn"):
             return stats.rate_variance(s1, n)
         return stats.mean_variance(s1, s2, n)
 
@@ -140,6 +147,17 @@ KPIS: dict[str, KpiSpec] = {
                 True, "%", "Survey response rate", "Tasa de respuesta a encuestas",
                 "Share of contacts and journeys rated by a survey response within 7 days.",
                 "Porcentaje de contactos y journeys valorados por una respuesta de encuesta en 7 días."),
+        # ---- CONTRACT.md section 8: churn (records per person and period, cxmetrics.metrics.churn)
+        KpiSpec("churn_rate", "rec_churn_person", "true", "", "", "churn", False, "%",
+                "Churn rate", "Tasa de bajas",
+                "Share of the customers active in the period (no churn before it) who churned in it.",
+                "Porcentaje de los clientes activos en el periodo (sin baja anterior) que se dieron de baja en él."),
+        KpiSpec("churn_after_bad_experience", "rec_churn_person", "true", "", "", "churn", False, "%",
+                "Churn after a bad experience", "Bajas tras una mala experiencia",
+                "Share of active customers with a bad experience in the period (NPS <= 6, CSAT <= 2, CES <= 3, "
+                "an abandoned handoff, a repeat contact) who churned within 30 days of the first one.",
+                "Porcentaje de clientes activos con una mala experiencia en el periodo (NPS <= 6, CSAT <= 2, "
+                "CES <= 3, un traspaso abandonado, un recontacto) que se dieron de baja en los 30 días siguientes."),
     )
 }
 # The six KPIs of CONTRACT.md section 4, in its order: what `cxm kpis` shows without --kpi.

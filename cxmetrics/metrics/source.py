@@ -88,6 +88,7 @@ class GroupStats:
     np: int | None = None  # records with a person (k-anonymity); None when the cube lacks it
     suppressed: str | None = None  # "k" / "complement" when hidden from the role (n, s1, s2 are 0)
     dist: tuple[tuple[float, int], ...] | None = None  # a median KPI's distribution (value, count)
+    baseline: tuple[int, int] | None = None  # churn_after_bad_experience: (n, churned) without one
 
     @property
     def estimate(self) -> stats.Estimate:

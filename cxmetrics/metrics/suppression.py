@@ -191,7 +191,12 @@ def verdicts(
         if g.np is None or bound is None or g.np <= bound:
             to_count[g.kpi].append(key_of(g, by)[0])
     verdict: dict[Key, Reason] = {}
+    for g in groups:  # a churn record is one person: its n is the number of people
+        if not KPIS[g.kpi].in_cube and g.n < k:
+            verdict[key_of(g, by)] = "k"
     for kpi, cells in to_count.items():
+        if not KPIS[kpi].in_cube:
+            continue
         counted = people_counts(source, kpi, by, spec, cells)
         for cell in cells:
             if counted.get(cell, 0) < k:

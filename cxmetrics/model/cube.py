@@ -34,7 +34,7 @@ def build_cube(con: duckdb.DuckDBPyConnection) -> None:
     """``cube`` by UTC day and ``cube_local`` by local day in ``CXM_TIMEZONE``."""
     for table, tz in (("cube", "UTC"), ("cube_local", get_settings().timezone)):
         day = day_sql(tz)
-        parts = [record_stats_sql(spec, people=True, day=day) for spec in KPIS.values()]
+        parts = [record_stats_sql(spec, people=True, day=day) for spec in KPIS.values() if spec.in_cube]
         con.execute(f"CREATE OR REPLACE TABLE {table} AS " + "\nUNION ALL\n".join(parts) + " ORDER BY kpi, day")
 
 
@@ -43,7 +43,7 @@ def build_person_load(con: duckdb.DuckDBPyConnection) -> None:
     loads = [
         f"SELECT '{spec.name}' AS kpi, count(*) AS records FROM {spec.record_table} "
         f"WHERE {spec.where} AND person IS NOT NULL GROUP BY person"
-        for spec in KPIS.values()
+        for spec in KPIS.values() if spec.in_cube
     ]
     con.execute(
         "CREATE OR REPLACE TABLE person_load AS SELECT kpi, rank, records FROM ("

@@ -414,7 +414,7 @@ class _Update:
         """The cubes (UTC and local) are additive: cube + cube(new versions of the changed
         records) − cube(their old versions), cell by cell; a cell whose n reaches 0 goes."""
 
-        tables = sorted({spec.record_table for spec in KPIS.values()})
+        tables = sorted({spec.record_table for spec in KPIS.values() if spec.in_cube})
         sides = {}
         for side, flag in (("plus", "true"), ("minus", "false")):
             self.scratch()

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from cxmetrics.model import cube, events, identity, insights, journeys, quality, records
+from cxmetrics.model import churn, cube, events, identity, insights, journeys, quality, records
 
 STEPS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], object]]] = [
     ("identity links", identity.build_links),
@@ -23,5 +23,6 @@ STEPS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], object]]] = [
     ("journey, contact and churn insights", insights.build_insights),
     ("cube", cube.build_cube),
     ("person load", cube.build_person_load),  # k-anonymity bound: always from every record
+    ("churn records", churn.build_churn),  # after the records; built whole (its period is the question's)
     ("data quality", quality.build_quality),
 ]

@@ -40,6 +40,8 @@ SERVED_TABLES: tuple[str, ...] = (
     "rec_rated",
     "rec_journey_step",
     "churn_signals",
+    "rec_churn_person",
+    "rec_activity",
     "dq_identity",
     "dq_freshness",
     "dq_shared_components",
@@ -49,7 +51,8 @@ SERVED_TABLES: tuple[str, ...] = (
     "customers",
 )
 # Tables a version published by an older build may lack (the code using them falls back).
-OPTIONAL_TABLES = frozenset({"person_load", "dq_dissolved_components", "cube_local", "rec_rated"})
+OPTIONAL_TABLES = frozenset({"person_load", "dq_dissolved_components", "cube_local", "rec_rated",
+                             "rec_churn_person", "rec_activity"})
 KEEP = 3
 GRACE_SECONDS = 600  # an old version's files outlive their replacement by this long
 

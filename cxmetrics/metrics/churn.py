@@ -1,0 +1,157 @@
+"""churn_rate and churn_after_bad_experience for any grouping and filter
+(CONTRACT.md section 8; docs/metrics.md, "The period of the churn KPIs").
+
+A record is a (person, period): the period is each bucket of the query's time dimensions
+(several: the days they share) clipped to ``--from``/``--to``, or the range itself without
+a time dimension. The person is active in it (an event on one of its local days) and has
+no ``churn`` before its first day. ``churn_rate`` counts those whose first churn falls in
+the period; ``churn_after_bad_experience`` takes the ones with a negative experience in it
+and counts a churn within 30 days of the first one, and beside it the same for the others,
+from their first event in the period (the baseline).
+
+Each record is one person, so n is the number of people of the cell (k-anonymity counts
+it directly). Channel, intent, journey_type, identity_state, theme and sentiment are
+``unknown`` for a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from cxmetrics.core.errors import UserError
+from cxmetrics.metrics.filters import CATEGORICAL_DIMS, TIME_DIMS, FilterSpec
+from cxmetrics.metrics.source import GroupStats, Source
+from cxmetrics.metrics.timezones import day_sql
+
+CHURN_KPIS = ("churn_rate", "churn_after_bad_experience")
+PERSON_DIMS = ("segment", "value_tier", "region", "plan")
+WINDOW_DAYS = 30
+FAR_PAST, FAR_FUTURE = date(1, 1, 1), date(9999, 12, 31)
+
+
+NEGATIVE_SQL = """
+    SELECT person, t FROM rec_survey
+    WHERE (survey_type = 'nps' AND score <= 6) OR (survey_type = 'csat' AND score <= 2)
+       OR (survey_type = 'ces' AND score <= 3)
+    UNION ALL SELECT person, t FROM rec_handoff WHERE abandoned
+    UNION ALL SELECT person, t FROM rec_fcr WHERE NOT resolved"""
+
+
+def activity_sql(zone: str, events: str = "ev") -> str:
+    """(zone, person, day, first_ts, first_neg_ts) of the customers' active days in ``zone``
+    (a name checked by ``timezones.check_tz``): what ``rec_activity`` stores per served zone."""
+    day, neg_day = day_sql(zone, "e.ts"), day_sql(zone, "n.t")
+    return f"""
+        WITH act AS (
+            SELECT e.person, {day} AS day, min(e.ts) AS first_ts
+            FROM {events} e WHERE e.person_is_customer GROUP BY ALL),
+        neg AS (
+            SELECT n.person, {neg_day} AS day, min(n.t) AS first_neg_ts
+            FROM ({NEGATIVE_SQL}) n JOIN rec_churn_person p USING (person) GROUP BY ALL)
+        SELECT '{zone}' AS zone, a.person, a.day, a.first_ts, n.first_neg_ts
+        FROM act a LEFT JOIN neg n USING (person, day)"""
+
+
+
+def _start_end(source: Source, dim: str) -> tuple[str, str]:
+    """SQL of the first and last day of ``day``'s bucket of a time dimension."""
+    if dim == "day":
+        return "day", "day"
+    if dim == "week":
+        return "CAST(date_trunc('week', day) AS DATE)", "CAST(date_trunc('week', day) AS DATE) + 6"
+    if dim == "month":
+        return "CAST(date_trunc('month', day) AS DATE)", "CAST(last_day(day) AS DATE)"
+    anchor = f"DATE '{source.anchor.isoformat()}'"
+    start = (f"CAST({anchor} + CAST(floor(datediff('day', {anchor}, day) / {source.period_days}) "
+             f"* {source.period_days} AS INTEGER) AS DATE)")
+    return start, f"{start} + {source.period_days - 1}"
+
+
+def _activity(source: Source) -> str:
+    """The activity rows of the source's zone: stored, or computed from ``ev``."""
+    served = source.extra.get("activity_zones")
+    if served is None:
+        rows = source.con.execute("SELECT DISTINCT zone FROM rec_activity").fetchall()
+        served = source.extra["activity_zones"] = {r[0] for r in rows}
+    if source.tz in served:
+        return f"(SELECT person, day, first_ts, first_neg_ts FROM rec_activity WHERE zone = '{source.tz}')"
+    try:
+        source.con.execute("SELECT 1 FROM ev LIMIT 0")
+    except Exception:  # a snapshot serves only its zones
+        raise UserError(f"churn figures in {source.tz} need the writer's database (this snapshot has "
+                        f"{', '.join(sorted(served))})") from None
+    return f"(SELECT person, day, first_ts, first_neg_ts FROM ({activity_sql(source.tz)}))"
+
+
+def churn_stats(source: Source, kpis: Sequence[str], by: Sequence[str], spec: FilterSpec) -> list[GroupStats]:
+    """GroupStats of the churn KPIs asked for (``baseline`` = (n, churned) of the persons
+    without a negative experience, for churn_after_bad_experience)."""
+    kpis = [k for k in kpis if k in CHURN_KPIS]
+    if not kpis or spec.empty_range:
+        return []
+    # a person has no channel, intent...: only 'unknown' passes a filter on those
+    for dim, values in spec.dims.items():
+        if dim in CATEGORICAL_DIMS and dim not in PERSON_DIMS and "unknown" not in values:
+            return []
+    time_dims = [d for d in by if d in TIME_DIMS]
+    params: list[Any] = []
+    where = ["true"]
+    if spec.date_from:
+        where.append("day >= ?")
+        params.append(spec.date_from)
+    if spec.date_to:
+        where.append("day <= ?")
+        params.append(spec.date_to)
+    for dim, values in spec.dims.items():  # time-bucket filters select the days of the bucket
+        if dim in TIME_DIMS:
+            where.append(f"{source.dim_sql(dim)} IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
+    labels = [f"{source.dim_sql(d)} AS {d}" for d in time_dims]
+    starts = [_start_end(source, d)[0] for d in time_dims]
+    ends = [_start_end(source, d)[1] for d in time_dims]
+    starts.append("CAST(? AS DATE)")
+    ends.append("CAST(? AS DATE)")
+    b_params = [spec.date_from or FAR_PAST, spec.date_to or FAR_FUTURE]
+    person_where, person_params = ["true"], []
+    for dim, values in spec.dims.items():
+        if dim in PERSON_DIMS:
+            person_where.append(f"p.{dim} IN ({', '.join('?' for _ in values)})")
+            person_params.extend(values)
+    group = [*time_dims, *(d for d in by if d not in TIME_DIMS)]
+    outer = [d if d in time_dims else (f"p.{d} AS {d}" if d in PERSON_DIMS else f"'unknown' AS {d}") for d in group]
+    cday = day_sql(source.tz, "p.first_churn_ts")
+    active = f"({cday} IS NULL OR {cday} >= pb.bstart)"
+    window = f"INTERVAL {WINDOW_DAYS} DAY"
+    sql = f"""
+        WITH a AS (SELECT person, day, first_ts, first_neg_ts{''.join(', ' + x for x in labels)},
+                          greatest({', '.join(starts)}) AS bstart, least({', '.join(ends)}) AS bend
+                   FROM {_activity(source)} WHERE {' AND '.join(where)}),
+        pb AS (SELECT person{''.join(', ' + d for d in time_dims)}, min(bstart) AS bstart, min(bend) AS bend,
+                      min(first_ts) AS first_ts, min(first_neg_ts) AS first_neg
+               FROM a GROUP BY ALL)
+        SELECT {', '.join([*outer, ''])}
+            count(*) FILTER (WHERE {active}) AS n,
+            count(*) FILTER (WHERE {cday} BETWEEN pb.bstart AND pb.bend) AS churned,
+            count(*) FILTER (WHERE {active} AND pb.first_neg IS NOT NULL) AS n_bad,
+            count(*) FILTER (WHERE {active} AND pb.first_neg IS NOT NULL
+                             AND p.first_churn_ts BETWEEN pb.first_neg AND pb.first_neg + {window}) AS churned_bad,
+            count(*) FILTER (WHERE {active} AND pb.first_neg IS NULL) AS n_ok,
+            count(*) FILTER (WHERE {active} AND pb.first_neg IS NULL
+                             AND p.first_churn_ts BETWEEN pb.first_ts AND pb.first_ts + {window}) AS churned_ok
+        FROM pb JOIN rec_churn_person p USING (person)
+        WHERE {' AND '.join(person_where)}
+        GROUP BY ALL"""
+    rows = source.con.execute(sql, b_params + params + person_params).fetchall()
+    out = []
+    w = len(group)
+    for r in rows:
+        g = {d: str(r[i]) for i, d in enumerate(group)}
+        n, churned, n_bad, churned_bad, n_ok, churned_ok = (int(x) for x in r[w:])
+        if "churn_rate" in kpis and n:
+            out.append(GroupStats(g, "churn_rate", n, float(churned), 0.0, np=n))
+        if "churn_after_bad_experience" in kpis and n_bad:
+            out.append(GroupStats(g, "churn_after_bad_experience", n_bad, float(churned_bad), 0.0, np=n_bad,
+                                  baseline=(n_ok, churned_ok)))
+    return out
