@@ -7,6 +7,7 @@ this module computes a metric; it only reads, caches, formats and lays out.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from pathlib import PurePath
 from typing import Any, Literal, TypeVar
@@ -241,6 +242,17 @@ def show_table(
         key=key,
         **extra,
     )
+
+
+def page_number(where: Any, label: str, n_rows: int, page_size: int, key: str) -> tuple[int, int]:
+    """A page-number input (in ``where``, a column) over ``n_rows`` rows shown ``page_size``
+    at a time; returns (page, pages). A stored page past the last one (the rows shrank
+    since, e.g. another filter) goes back to the first."""
+    pages = max(1, math.ceil(n_rows / page_size))
+    if st.session_state.get(key, 1) > pages:
+        st.session_state[key] = 1
+    page = where.number_input(label, min_value=1, max_value=pages, step=1, key=key)
+    return int(page), pages
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
