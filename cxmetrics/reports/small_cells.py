@@ -6,15 +6,31 @@ of its groups a role may not see: ``small_group_verdicts`` runs
 ``suppression.custom_verdicts`` over the view's own relation, filter and grouping, but
 only for the groups a bound (``person_bound``, ``table_bound``) cannot already clear, then
 adds complements. Roles with record access (analyst, admin) cost no query.
+
+Every view marks a hidden group in its ``suppressed`` column ("k" or "complement");
+``reason_of`` and ``reasons`` read those columns for the pages' tables and figures.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from cxmetrics.core.privacy import k_threshold
 from cxmetrics.metrics import suppression
 from cxmetrics.metrics.source import Source
+
+
+def reason_of(value: object) -> str | None:
+    """A ``suppressed`` value as its reason ("k" / "complement"); None for a shown group
+    (pandas gives None or NaN)."""
+    return value if isinstance(value, str) else None
+
+
+def reasons(df: pd.DataFrame, column: str = "suppressed") -> list[str | None]:
+    """``reason_of`` of every row of ``df``'s ``column``; all None when it has no such column."""
+    return [reason_of(r) for r in df[column]] if column in df else [None] * len(df)
 
 
 def restricted(role: str) -> bool:
