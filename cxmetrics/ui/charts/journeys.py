@@ -14,6 +14,7 @@ from cxmetrics.metrics import suppression
 from cxmetrics.reports import journeys as jr
 from cxmetrics.reports.journeys_tables import stage_labels
 from cxmetrics.reports.small_cells import reasons
+from cxmetrics.ui.charts import count_axis
 
 # the bot→agent funnel's stacked segments, left to right
 HANDOFF_SEGMENTS = (
@@ -46,13 +47,6 @@ def _chart(
             },
             **layout,
         },
-    )
-
-
-def count_axis(max_count: float, title: str) -> dict:
-    """An axis of counts: whole-number ticks (never 0.5 episodes) when counts are small."""
-    return {"title": {"text": title}, "rangemode": "tozero", "tickformat": ",d"} | (
-        {"dtick": 1} if not pd.isna(max_count) and max_count <= 8 else {}
     )
 
 
