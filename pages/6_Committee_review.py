@@ -16,6 +16,7 @@ from cxmetrics.metrics import okr
 from cxmetrics.metrics.compare import closed_periods
 from cxmetrics.metrics.registry import KPI_ORDER, KPIS
 from cxmetrics.reports import committee as cu
+from cxmetrics.reports import okrs as okr_view
 from cxmetrics.reports import review
 from cxmetrics.serving import app_state
 from cxmetrics.ui import auth as ui_auth
@@ -61,10 +62,10 @@ previous = period.previous()
 
 # ---------------------------------------------------------------- data (figures cached; actions always fresh)
 okr_error = None
-path = cu.okr_path()
+path = okr_view.okr_path()
 try:
     okr.load_okrs(path)
-    path_key, mtime = cu.okr_file_key(path)
+    path_key, mtime = okr_view.okr_file_key(path)
 except UserError as exc:
     okr_error, path_key, mtime = str(exc), None, 0.0
 # built for the viewer's role: cells with fewer than k people are suppressed for some roles
@@ -287,7 +288,7 @@ elif data["okrs"]:
     strip = st.columns(max(1, min(len(objectives), 4)))
     for i, objective in enumerate(objectives):
         with strip[i % len(strip)].container(border=True, key=f"rv_okr_{objective['id']}"):
-            st.markdown(cu.objective_heading_html(objective, lang), unsafe_allow_html=True)
+            st.markdown(okr_view.objective_heading_html(objective, lang), unsafe_allow_html=True)
     strip_csv = pd.DataFrame(
         [{k: o[k] for k in ("id", "title", "owner", "status")} for o in objectives]
     )
