@@ -16,13 +16,14 @@ from typing import Any
 import pandas as pd
 
 from cxmetrics.core import privacy
-from cxmetrics.i18n import MISSING, fmt_number, t
+from cxmetrics.i18n import MISSING, fmt_int, fmt_number, t
 from cxmetrics.metrics import okr, suppression
 from cxmetrics.metrics.compare import Period
 from cxmetrics.metrics.registry import KPIS
 from cxmetrics.metrics.source import Source
 from cxmetrics.reports import review
 from cxmetrics.reports.overview import format_delta, format_value
+from cxmetrics.reports.tiles import Tile
 from cxmetrics.serving import app_state
 
 BETTER_BG, WORSE_BG = "#CFE5F5", "#F6D5C2"  # light tints of Okabe-Ito blue and vermillion
@@ -91,6 +92,43 @@ def group_label(dim: str, group: str, lang: str) -> str:
 
 def change_key(row: dict) -> str:
     return f"{row['kpi']}|{row['dimension']}|{row['group']}"
+
+
+def by_change_key(items: list[dict]) -> dict[str, dict]:
+    """Rows (changes or restatements) by ``change_key``."""
+    return {change_key(r): r for r in items}
+
+
+def change_tiles(changes: list[dict], alerts: list[dict], lang: str) -> list[Tile]:
+    """The five tiles over the change table: comparisons, significant ones, of which better
+    and worse (by each KPI's good direction), and alerts raised in the period."""
+    significant = [r for r in changes if r["significant"]]
+    counts = (
+        ("compared", len(changes)),
+        ("significant", len(significant)),
+        ("better", sum(1 for r in significant if r["improved"])),
+        ("worse", sum(1 for r in significant if r["improved"] is False)),
+        ("alerts", len(alerts)),
+    )
+    return [Tile(t(f"rv.m.{name}", lang), fmt_int(n, lang)) for name, n in counts]
+
+
+def q_text(q: float | None, lang: str) -> str:
+    """A q-value with three decimals; below 0.001 as '< 0.001'."""
+    if q is None or q != q:
+        return MISSING
+    return "< " + fmt_number(0.001, lang, 3) if q < 0.001 else fmt_number(q, lang, 3)
+
+
+def direction_styles(rows: list[dict]) -> list[str]:
+    """Per change row, the CSS of its difference and direction cells: a significant change
+    tinted by the KPI's good direction (blue better, orange worse), the others plain."""
+    return [
+        ""
+        if not r["significant"] or r["improved"] is None
+        else f"background-color: {BETTER_BG if r['improved'] else WORSE_BG}; color: #000000"
+        for r in rows
+    ]
 
 
 def change_display(
@@ -205,7 +243,19 @@ def restatement_csv(items: list[dict]) -> pd.DataFrame:
     )
 
 
-# --------------------------------------------------------------------------- alerts and actions
+def frozen_text(frozen: dict, lang: str) -> str:
+    """'This review was closed on … by …': when and by whom, on which data version."""
+    return t(
+        "rv.frozen", lang, at=frozen["closed_at"].replace("T", " "), by=frozen["closed_by"], v=frozen["data_version"]
+    )
+
+
+def okr_strip_csv(objectives: list[dict]) -> pd.DataFrame:
+    """The OKR status strip's objectives: id, title, owner, status."""
+    return pd.DataFrame([{k: o[k] for k in ("id", "title", "owner", "status")} for o in objectives])
+
+
+# --------------------------------------------------------------------------- alerts
 
 
 def alert_where(a: dict, lang: str) -> str:
@@ -244,72 +294,3 @@ def alerts_display(alerts: list[dict], lang: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out)
-
-
-def actions_display(actions: list[dict], lang: str) -> pd.DataFrame:
-    cols = [
-        "id",
-        "what",
-        "owner",
-        "due_date",
-        "status_s",
-        "kpi_s",
-        "filter_s",
-        "period",
-        "created",
-        "done",
-    ]
-    out = []
-    for a in actions:
-        out.append(
-            {
-                "id": a["id"],
-                "what": a["what"],
-                "owner": a["owner"],
-                "due_date": a["due_date"],
-                "status_s": ("✔ " + t("rv.action.done", lang))
-                if a["status"] == "done"
-                else ("○ " + t("rv.action.open", lang)),
-                "kpi_s": KPIS[a["kpi"]].label(lang) if a.get("kpi") in KPIS else MISSING,
-                "filter_s": describe_dims(a.get("filter") or {}, lang) or MISSING,
-                "period": a["period"],
-                "created": f"{a['created_by']} · {a['created_at'].replace('T', ' ')}",
-                "done": MISSING
-                if not a.get("done_at")
-                else f"{a['done_by']} · {a['done_at'].replace('T', ' ')}",
-            }
-        )
-    return pd.DataFrame(out, columns=cols)
-
-
-def actions_csv(actions: list[dict]) -> pd.DataFrame:
-    cols = [
-        "id",
-        "period",
-        "what",
-        "owner",
-        "due_date",
-        "kpi",
-        "filter",
-        "status",
-        "created_at",
-        "created_by",
-        "done_at",
-        "done_by",
-    ]
-    return pd.DataFrame(
-        [{**a, "filter": describe_dims(a.get("filter") or {}, "en")} for a in actions], columns=cols
-    )
-
-
-def describe_dims(dims: dict[str, Any], lang: str) -> str:
-    return " · ".join(
-        f"{t(f'dim.{d}', lang)}: {', '.join(v) if isinstance(v, list) else v}"
-        for d, v in dims.items()
-    )
-
-
-def due_summary(actions_due: list[dict]) -> tuple[int, int]:
-    """(done, not done) among the actions due in the period."""
-    done = sum(1 for a in actions_due if a["status"] == "done")
-    return done, len(actions_due) - done

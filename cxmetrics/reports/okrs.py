@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxmetrics.core.errors import UserError
 from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import MISSING, t
 from cxmetrics.metrics import okr, suppression
@@ -55,6 +56,16 @@ def okr_file_key(path: Path) -> tuple[str, float]:
         return str(path), path.stat().st_mtime
     except OSError:
         return str(path), 0.0
+
+
+def checked_okr_file(path: Path) -> tuple[str | None, str | None, float]:
+    """(error, path, mtime) for the file at ``path``: no error and its cache key when it
+    loads; the reason, None and 0.0 when it does not (the page says why, without OKRs)."""
+    try:
+        okr.load_okrs(path)
+    except UserError as exc:
+        return str(exc), None, 0.0
+    return (None, *okr_file_key(path))
 
 
 def okr_evaluation(
