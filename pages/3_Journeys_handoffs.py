@@ -36,7 +36,7 @@ NUMBER_WIDTHS = {"value": 115, "ci_low": 85, "ci_high": 85, "n": 95}
 st.header(t("jr.completion.header", lang))
 st.caption(t("jr.completion.caption", lang))
 completion = ui.cached(jr.journey_completion, source, spec, role=role)
-hidden.frame(completion)
+hidden.note(completion)
 if completion.empty:
     st.info(t("jr.empty", lang))
 else:
@@ -70,7 +70,7 @@ else:
         st.session_state["jr_journey_type"] = types[0]
     journey_type = st.selectbox(t("jr.steps.select", lang), types, key="jr_journey_type")
     funnel = ui.cached(jr.step_funnel, source, spec, journey_type, role=role)
-    hidden.frame(funnel)
+    hidden.note(funnel)
     if pd.isna(funnel["journeys_started"].iloc[0]):  # fewer than k people started one: all hidden
         st.info(t("jr.steps.suppressed", lang, k=fmt_int(K, lang), type=journey_type))
     else:
@@ -108,7 +108,7 @@ else:
     if total.empty:
         st.info(t("jr.empty", lang))
     else:
-        hidden.frame(total, "suppressed", "handoff_suppressed")
+        hidden.note(total, "suppressed", "handoff_suppressed")
         for col, tile in zip(st.columns(5), jt.handoff_tiles(total.iloc[0], lang), strict=True):
             ui.tile(col, tile)
         mismatch = jt.handoff_mismatch(total.iloc[0], lang)
@@ -122,7 +122,7 @@ else:
         ):
             with tab:
                 df = ui.cached(jr.handoff_funnel, source, spec, dim, role=role)
-                hidden.frame(df, "suppressed", "handoff_suppressed")
+                hidden.note(df, "suppressed", "handoff_suppressed")
                 st.plotly_chart(charts.handoff_figure(df, dim, lang), config=CHART_CONFIG, key=f"jr_handoff_{dim}")
                 shown, formats, right = jt.handoff_table(df, lang)
                 ui.show_table(
@@ -156,7 +156,7 @@ fcr_cols = st.columns(2, gap="large")
 for col, dim, color in zip(fcr_cols, ("channel", "intent"), (ui.PALETTE[0], ui.PALETTE[1]), strict=True):
     with col:
         df = ui.cached(jr.fcr_by, source, spec, dim, role=role)
-        hidden.frame(df)
+        hidden.note(df)
         if df.empty:
             st.info(t("jr.empty", lang))
         else:
@@ -183,7 +183,7 @@ else:
         t("jr.paths.caption", lang, n=fmt_int(overall["n"], lang), repeats=fmt_int(overall["repeated"], lang))
     )
 paths = ui.cached(jr.repeat_paths, source, spec, role=role)
-hidden.frame(paths)
+hidden.note(paths)
 visible = jt.visible_paths(paths)  # suppressed paths: in the table, not in the chart
 if paths.empty:
     st.info(t("jr.paths.none", lang))

@@ -33,7 +33,7 @@ CHART_CONFIG = {"displayModeBar": False}
 st.header(t("up.kpis.header", lang))
 st.caption(t("up.kpis.caption", lang))
 table = ui.cached(up.uplift_table, source, spec, role=role)
-hidden.frame(table, *SIDES)
+hidden.note(table, *SIDES)
 warned = ut.overlap_kpis(table, lang)
 if warned:
     st.warning(t("up.overlap", lang, kpis=", ".join(warned)))
@@ -64,7 +64,7 @@ def question_before_login() -> None:
     st.subheader(t("up.before.header", lang))
     st.caption(t("up.before.caption", lang))
     before = ui.cached(up.negative_before_login, source, spec, role=role)
-    hidden.frame(before)
+    hidden.note(before)
     st.markdown("**" + t("up.before.tiles", lang) + "**")
     tiles = ut.before_login_tiles(before, lang)
     for col, tile in zip(st.columns(len(tiles)), tiles, strict=True):
@@ -87,7 +87,7 @@ def question_churn_research() -> None:
     st.subheader(t("up.churn.header", lang))
     churn = ui.cached(up.churn_research, source, spec, role=role)
     summary = pd.DataFrame([churn])  # the tiles' figures, one row: the CSV
-    hidden.frame(summary, "suppressed", "with_contact_suppressed")
+    hidden.note(summary, "suppressed", "with_contact_suppressed")
     st.caption(t("up.churn.caption", lang, days=churn["window_days"]))
     if churn["churned"] == 0:
         st.info(t("up.churn.none", lang))
@@ -97,7 +97,7 @@ def question_churn_research() -> None:
     with c1:
         ui.download_csv(summary, "churn_research.csv", "dl_churn_summary", lang)
     lead = ui.cached(up.research_lead_distribution, source, spec, role=role)
-    hidden.frame(lead)
+    hidden.note(lead)
     with c3:
         st.plotly_chart(charts.lead_figure(lead, lang), config=CHART_CONFIG, key="lead_chart")
         st.caption(t("up.lead.caption", lang, n=ut.with_contact_text(churn, lang)))
@@ -112,7 +112,7 @@ def question_high_intent() -> None:
         st.info(t("up.hi.none", lang))
         return
     high = ui.cached(up.high_intent_uplift, source, spec, role=role)
-    hidden.frame(high, *SIDES)
+    hidden.note(high, *SIDES)
     warned = ut.high_intent_overlaps(high, lang)
     if warned:
         st.warning(t("up.overlap", lang, kpis=", ".join(warned)))

@@ -345,7 +345,7 @@ def plotly_array(values: pd.Series) -> list:
 class SuppressionSeen:
     """Remembers whether a page showed a suppressed figure, so that it adds the k-anonymity
     note once. Called with a cell's ``suppressed`` value it returns the reason
-    ("k"/"complement") or None (pandas gives NaN for none); ``frame`` notes a whole table."""
+    ("k"/"complement") or None (pandas gives NaN for none); ``note`` notes a whole table."""
 
     def __init__(self) -> None:
         self.seen: list[str] = []
@@ -356,7 +356,7 @@ class SuppressionSeen:
             return reason
         return None
 
-    def frame(self, df: pd.DataFrame, *columns: str) -> None:
+    def note(self, df: pd.DataFrame, *columns: str) -> None:
         """Note the reasons in ``df``'s ``columns`` (default ``suppressed``; missing ones skipped)."""
         for column in columns or ("suppressed",):
             self.seen.extend(r for r in small_cells.reasons(df, column) if r)
