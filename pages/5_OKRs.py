@@ -10,23 +10,23 @@ from cxmetrics.core.errors import UserError
 from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import fmt_datetime, fmt_int, fmt_pct, t
 from cxmetrics.metrics import okr
-from cxmetrics.metrics.registry import KPIS
-from cxmetrics.reports import committee as cu
+from cxmetrics.reports import okrs as okr_view
 from cxmetrics.ui import auth as ui_auth
+from cxmetrics.ui.charts import okrs as charts
 
 lang = ui.current_lang()
 source = ui.require_source(lang)
 settings = get_settings()
 st.title(t("okr.title", lang))
 
-path = cu.okr_path()
+path = okr_view.okr_path()
 try:
     okrs = okr.load_okrs(path)
 except UserError as exc:
     ui.data_caption(source, lang)
     st.error(t("okr.bad_file", lang, error=str(exc)))
     st.stop()
-path_key, mtime = cu.okr_file_key(path)
+path_key, mtime = okr_view.okr_file_key(path)
 
 latest = source.max_ts.date() if source.max_ts else date.today()
 if st.session_state.get("okr_as_of") is None or st.session_state["okr_as_of"] > latest:
@@ -39,8 +39,8 @@ as_of = st.date_input(
     format="YYYY-MM-DD",
 )
 role = ui_auth.current_user().role  # key results with fewer than k people are suppressed for some roles
-evaluation = ui.cached(cu.okr_evaluation, source, path_key, mtime, as_of, settings.min_n, role=role)
-histories = ui.cached(cu.okr_histories, source, path_key, mtime, cu.TREND_PERIODS, role=role)
+evaluation = ui.cached(okr_view.okr_evaluation, source, path_key, mtime, as_of, settings.min_n, role=role)
+histories = ui.cached(okr_view.okr_histories, source, path_key, mtime, okr_view.TREND_PERIODS, role=role)
 st.caption(
     t("okr.caption", lang, cycle=okrs.cycle, as_of=evaluation["as_of"], file=ui.file_name(path_key))
     + " · "
@@ -54,13 +54,13 @@ if as_of < cycle_start:
 
 # ---------------------------------------------------------------- legend
 st.markdown(
-    f"**{t('okr.legend', lang)}:** " + " ".join(cu.status_badge_html(s, lang) for s in cu.STATUSES),
+    f"**{t('okr.legend', lang)}:** " + " ".join(okr_view.status_badge_html(s, lang) for s in okr_view.STATUSES),
     unsafe_allow_html=True,
 )
 st.caption(t("okr.status_rules", lang, min_n=fmt_int(settings.min_n, lang)))
 
-rows = cu.kr_rows(evaluation, histories)
-shown = cu.kr_display(rows, lang, settings.min_n)
+rows = okr_view.kr_rows(evaluation, histories)
+shown = okr_view.kr_display(rows, lang, settings.min_n)
 columns = {
     "kr_id": "okr.col.kr",
     "title": "okr.col.title",
@@ -119,9 +119,9 @@ def kr_table(frame: pd.DataFrame, cols: list[str], key: str) -> None:
 for objective in evaluation["objectives"]:
     with st.container(border=True, key=f"okr_obj_{objective['id']}"):
         # objective and owner texts come from the OKR file: escaped inside the helper
-        st.markdown(cu.objective_heading_html(objective, lang), unsafe_allow_html=True)
+        st.markdown(okr_view.objective_heading_html(objective, lang), unsafe_allow_html=True)
         st.plotly_chart(
-            cu.progress_figure(objective, lang),
+            charts.progress_figure(objective, lang),
             config={"displayModeBar": False},
             key=f"okr_chart_{objective['id']}",
         )
@@ -150,10 +150,6 @@ for objective in evaluation["objectives"]:
 
 # ---------------------------------------------------------------- key-result table
 st.subheader(t("okr.table.header", lang))
-st.caption(t("okr.table.caption", lang, periods=cu.TREND_PERIODS))
+st.caption(t("okr.table.caption", lang, periods=okr_view.TREND_PERIODS))
 kr_table(shown, list(columns), "okr_table")
-csv = pd.DataFrame(rows).assign(
-    trend=lambda d: d["trend"].map(lambda v: " ".join(f"{x:.4g}" for x in v)),
-    definition=lambda d: d["kpi"].map(lambda k: KPIS[k].definition_en),
-)
-ui.download_csv(csv, f"okrs_{evaluation['as_of']}.csv", "dl_okrs", lang)
+ui.download_csv(okr_view.kr_csv(rows), f"okrs_{evaluation['as_of']}.csv", "dl_okrs", lang)

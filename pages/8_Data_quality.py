@@ -1,19 +1,15 @@
 """Data quality (data owners): ingest log, quarantine by reason, freshness, identity health."""
 
-import math
-
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from cxmetrics import ui
 from cxmetrics.core import privacy
-from cxmetrics.i18n import fmt_datetime, fmt_int, fmt_pct, t
+from cxmetrics.i18n import fmt_datetime, fmt_int, t
 from cxmetrics.reports import quality as dq
 from cxmetrics.ui import auth as ui_auth
+from cxmetrics.ui.charts import quality as charts
 
 ROWS_PER_PAGE = 20
-STALE_HOURS = 24
 
 lang = ui.current_lang()
 st.title(t("dq.title", lang))
@@ -29,9 +25,8 @@ log = ui.cached(dq.ingest_log, source)
 if log.empty:
     st.info(t("dq.ingest.empty", lang))
 else:
-    shown = log.assign(file=log["file"].map(ui.file_name))
     ui.show_table(
-        shown,
+        log.assign(file=log["file"].map(ui.file_name)),
         lang,
         columns={
             "ingest_id": "col.ingest_id",
@@ -67,32 +62,7 @@ if by_reason.empty:
 else:
     chart_col, table_col = st.columns([1, 1], gap="large")
     with chart_col:
-        ordered = by_reason.sort_values("rows")  # plotly draws horizontal bars bottom-up
-        labels = ordered["reason_code"] + (" (" + ordered["kind"] + ")").where(
-            ordered["kind"] != "event", ""
-        )
-        fig = go.Figure(
-            go.Bar(
-                x=ordered["rows"],
-                y=labels,
-                orientation="h",
-                marker_color=ui.PALETTE[0],
-                text=[fmt_int(v, lang) for v in ordered["rows"]],
-                textposition="outside",
-                cliponaxis=False,
-                hovertemplate="%{y}: %{x}<extra></extra>",
-            )
-        )
-        fig.update_layout(
-            title=t("dq.quarantine.chart_title", lang),
-            height=max(260, 90 + 26 * len(ordered)),
-            margin={"l": 10, "r": 40, "t": 50, "b": 40},
-            xaxis_title=t("col.rows", lang),
-            yaxis={"automargin": True},
-            separators=ui.plotly_separators(lang),
-            showlegend=False,
-        )
-        st.plotly_chart(fig, config={"displayModeBar": False})
+        st.plotly_chart(charts.quarantine_figure(by_reason, lang), config={"displayModeBar": False})
     with table_col:
         # the kind column only when customer rows were quarantined too (it says 'event' otherwise)
         kind_column = {"kind": "col.kind"} if by_reason["kind"].nunique() > 1 else {}
@@ -126,14 +96,8 @@ else:
                 on_change=lambda: st.session_state.update(dq_page=1),
             )
         n_rows = n_quarantined if code is None else ui.cached(dq.quarantine_count, source, code)
-        pages = max(1, math.ceil(n_rows / ROWS_PER_PAGE))
-        if st.session_state.get("dq_page", 1) > pages:
-            st.session_state["dq_page"] = 1
-        with page_col:
-            page = st.number_input(
-                t("dq.rows.page", lang), min_value=1, max_value=pages, step=1, key="dq_page"
-            )
-        offset = (int(page) - 1) * ROWS_PER_PAGE
+        page, pages = ui.page_number(page_col, t("dq.rows.page", lang), n_rows, ROWS_PER_PAGE, "dq_page")
+        offset = (page - 1) * ROWS_PER_PAGE
         rows = ui.cached(dq.quarantine_rows, source, code, ROWS_PER_PAGE, offset, role=role)
         st.caption(
             t(
@@ -189,9 +153,9 @@ else:
 st.header(t("dq.freshness.header", lang))
 st.caption(t("dq.freshness.caption", lang, ts=fmt_datetime(source.max_ts, lang)))
 fresh = ui.cached(dq.freshness, source)
-stale = fresh.loc[fresh["lag_hours"] > STALE_HOURS, "channel"].tolist()
+stale = dq.stale_channels(fresh)
 if stale:
-    st.warning(t("dq.freshness.stale", lang, hours=STALE_HOURS, channels=", ".join(stale)))
+    st.warning(t("dq.freshness.stale", lang, hours=dq.STALE_HOURS, channels=", ".join(stale)))
 ui.show_table(
     fresh,
     lang,
@@ -210,38 +174,21 @@ ui.download_csv(fresh, "freshness.csv", "dl_freshness", lang)
 st.header(t("dq.identity.header", lang))
 st.caption(t("dq.identity.caption", lang))
 idn = ui.cached(dq.identity, source)
-tiles = st.columns(5)
-for col, key in zip(
-    tiles,
-    ("events", "linked_share", "events_without_identifier", "events_stitched", "shared_components"),
-    strict=True,
-):
-    value = fmt_pct(idn[key], lang) if key == "linked_share" else fmt_int(idn[key], lang)
-    col.metric(t(f"tile.{key}", lang), value, help=t(f"idn.def.{key}", lang), border=True)
+for col, key in zip(st.columns(len(dq.IDENTITY_TILES)), dq.IDENTITY_TILES, strict=True):
+    col.metric(
+        t(f"tile.{key}", lang),
+        dq.identity_value_text(key, idn[key], lang),
+        help=t(f"idn.def.{key}", lang),
+        border=True,
+    )
 
-figures = pd.DataFrame(
-    [
-        {
-            "figure": k,
-            "label": t(f"idn.{k}", lang),
-            "value": idn[k],
-            "definition": t(f"idn.def.{k}", lang),
-        }
-        for k in dq.IDENTITY_FIGURES
-    ]
-)
-shown_figures = figures.assign(
-    value=[
-        fmt_pct(v, lang) if k == "linked_share" else fmt_int(v, lang)
-        for k, v in zip(figures["figure"], figures["value"], strict=True)
-    ]
-)
+figures = dq.identity_table(idn, lang)
 ui.show_table(
-    shown_figures,
+    figures,
     lang,
-    columns={"label": "col.figure", "value": "col.value", "definition": "col.definition"},
-    column_widths={"label": 320, "value": 110},
-    right_align=("value",),
+    columns={"label": "col.figure", "value_text": "col.value", "definition": "col.definition"},
+    column_widths={"label": 320, "value_text": 110},
+    right_align=("value_text",),
 )
 ui.download_csv(figures[["figure", "value"]], "identity_health.csv", "dl_identity", lang)
 
@@ -268,15 +215,8 @@ dissolved = ui.cached(dq.dissolved_components, source)
 if dissolved.empty:
     st.info(t("dq.dissolved.empty", lang, cap=cap))
 else:
-    shown_dissolved = dissolved.assign(
-        reason=[t(f"dq.dissolved.{r}", lang) for r in dissolved["reason"]],
-        top_bridges=[
-            ", ".join(f"{ident} ({fmt_int(n, lang)})" for ident, n in zip(idents, links, strict=True))
-            for idents, links in zip(dissolved["top_bridges"], dissolved["top_bridge_links"], strict=True)
-        ],
-    )
     ui.show_table(
-        shown_dissolved,
+        dq.dissolved_table(dissolved, lang),
         lang,
         columns={
             "component": "col.component",

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from cxmetrics.i18n import fmt_int
 from cxmetrics.metrics import okr
 from cxmetrics.metrics.compare import closed_periods
-from cxmetrics.reports import committee as cu
+from cxmetrics.reports import okrs as cu
 from cxmetrics.reports.overview import format_value
 from cxmetrics.serving import snapshot
 from tests.apptest import open_page

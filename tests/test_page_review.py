@@ -20,7 +20,7 @@ from cxmetrics.metrics import okr
 from cxmetrics.metrics.compare import last_closed_period
 from cxmetrics.metrics.registry import KPIS
 from cxmetrics.reports import committee as cu
-from cxmetrics.reports import review
+from cxmetrics.reports import okrs, review
 from cxmetrics.serving import app_state, snapshot
 from tests.apptest import open_page
 
@@ -61,7 +61,7 @@ objectives:
 def okr_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "okrs.yaml"
     path.write_text(TEST_OKRS)
-    monkeypatch.setenv(cu.OKR_PATH_ENV, str(path))
+    monkeypatch.setenv(okrs.OKR_PATH_ENV, str(path))
     return path
 
 
@@ -243,7 +243,7 @@ def test_okr_strip_shows_objective_status_and_owner(demo: Path, okr_file: Path) 
     assert data["okrs"]["as_of"] == "2026-03-01"
     for o in data["okrs"]["objectives"]:
         assert f"Owner: {o['owner']}" in html
-        assert cu.status_word(o["status"], "en") in html
+        assert okrs.status_word(o["status"], "en") in html
 
 
 def test_adding_an_action_persists(demo: Path, okr_file: Path) -> None:

@@ -2,7 +2,8 @@
 
 Pure functions over a ``Source``: SQL (through ``metrics.kpi_stats`` or parameterized
 counts) returns sufficient statistics, ``stats``/``compare`` turn them into values,
-intervals and one Benjamini–Hochberg family per heatmap. Nothing here draws.
+intervals and one Benjamini–Hochberg family per heatmap. Nothing here draws; the
+functions that take ``lang`` only put results into words for the page's tables.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from cxmetrics.i18n import fmt_int, fmt_number
+from cxmetrics.i18n import fmt_int, fmt_number, t
 from cxmetrics.ingest import schema
+from cxmetrics.metrics import suppression
 from cxmetrics.metrics.compare import Comparison, last_closed_period, period_of, with_q_values
 from cxmetrics.metrics.engine import kpi_stats
 from cxmetrics.metrics.filters import FilterSpec
@@ -135,6 +137,21 @@ def channel_cohort_heatmap(
     df["_r"] = df["channel"].map(channels.index)
     df["_c"] = df["cohort_value"].map(values.index)
     return df.sort_values(["_r", "_c"]).drop(columns=["_r", "_c"]).reset_index(drop=True)
+
+
+def heatmap_table(cells: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``channel_cohort_heatmap`` as its table shows it: ``mark`` (above/below), ``enough``
+    (yes/no) and ``hidden`` (the suppression label) in words."""
+    return cells.assign(
+        mark=[t(f"ch.{d}", lang) if d else "" for d in cells["direction"]],
+        enough=[t("ch.yes" if e else "ch.no", lang) for e in cells["enough_data"]],
+        hidden=[suppression.label(h, lang) if isinstance(h, str) else "" for h in cells["suppressed"]],
+    )
+
+
+def unit_text(kpi: str, lang: str) -> str:
+    """The KPI's unit in words ("points", "%", "score 1–7")."""
+    return t(f"ch.unit.{KPIS[kpi].unit}", lang)
 
 
 def overall_value(source: Source, kpi: str, spec: FilterSpec, *, role: str) -> float | None:

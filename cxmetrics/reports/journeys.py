@@ -12,8 +12,8 @@ with fewer than k people is returned with its figures empty and ``suppressed`` s
 or "complement" for a sibling hidden so that it cannot be recomputed from a total shown
 elsewhere). KPI views get it from ``metrics.kpi_stats(..., role=)``; the views with their
 own SQL ask ``suppression.custom_verdicts`` with the same relation, filter and grouping,
-counting only the groups a bound cannot clear (``small_group_verdicts``). Analysts and
-admins: no extra query, every figure shown (``suppressed`` is empty).
+counting only the groups a bound cannot clear (``small_cells.small_group_verdicts``).
+Analysts and admins: no extra query, every figure shown (``suppressed`` is empty).
 """
 
 from __future__ import annotations
@@ -25,11 +25,15 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics.core.errors import UserError
-from cxmetrics.core.privacy import k_threshold
 from cxmetrics.metrics import engine as metrics
-from cxmetrics.metrics import suppression
 from cxmetrics.metrics.filters import FilterSpec
 from cxmetrics.metrics.source import Source, record_filter
+from cxmetrics.reports.small_cells import (
+    person_bound,
+    restricted,
+    small_group_verdicts,
+    table_bound,
+)
 
 GOAL_STAGE = "__goal__"  # the funnel's last stage: the journey reached its goal
 STARTED_STAGE = "__started__"  # the funnel's base (journeys started), for k-anonymity only
@@ -46,78 +50,6 @@ def _sliced(source: Source, table: str, spec: FilterSpec) -> tuple[str, list[Any
     """``table`` as a relation restricted to the filter's slice, with its parameters."""
     where, params = record_filter(source, spec)
     return f"{_relation(table)} WHERE {' AND '.join(where)}", params
-
-
-# --------------------------------------------------------------------------- k-anonymity
-
-
-def restricted(role: str) -> bool:
-    """Whether ``role`` sees aggregates with small cells suppressed (executive, committee)."""
-    return k_threshold(role) is not None
-
-
-def person_bound(source: Source, role: str, kpi: str) -> int | None:
-    """The most records of ``kpi``'s table that k − 1 persons can hold (``suppression.
-    person_bounds``): a group of those records with more records-with-a-person than this
-    certainly has k people. None when there is no usable bound (or no k for the role)."""
-    k = k_threshold(role)
-    return None if k is None else suppression.person_bounds(source, k).get(kpi)
-
-
-def table_bound(source: Source, role: str, table: str) -> int | None:
-    """As ``person_bound`` for a record table that is no KPI's (``rec_contact``): the sum of
-    the record counts of its k − 1 busiest persons over *all* its records, computed once per
-    snapshot (one scan) and kept in ``source.extra``."""
-    k = k_threshold(role)
-    if k is None:
-        return None
-    key = f"person_bound_{table}_{k}"
-    if key not in source.extra:
-        rows = source.con.execute(
-            f"SELECT count(*) AS c FROM {table} WHERE person IS NOT NULL GROUP BY person ORDER BY c DESC "
-            f"LIMIT {int(k) - 1}"
-        ).fetchall() if k > 1 else []
-        source.extra[key] = sum(int(r[0]) for r in rows)
-    return source.extra[key]
-
-
-def small_group_verdicts(
-    source: Source,
-    role: str,
-    relation: str,
-    where: str,
-    params: list[Any],
-    group_exprs: list[str],
-    cells: dict[tuple, int],
-    *,
-    certain: frozenset[tuple] | set[tuple] = frozenset(),
-    person: str = "person",
-    with_complement: bool = True,
-) -> dict[tuple, str]:
-    """Which groups of a custom-SQL view ``role`` may not see: ``suppression.custom_verdicts``
-    over the view's relation, filter and grouping, but counting only the groups not in
-    ``certain`` (groups a bound already proves to hold k people), then complements over
-    the lines of *all* the view's groups (``cells``: group values -> n, the number the view
-    shows; complements pick the smallest). Empty, without a query, for roles with record
-    access."""
-    if not restricted(role) or not cells:
-        return {}
-    small = [key for key in cells if key not in certain]
-    verdict: dict[tuple[tuple, str], str] = {}
-    if small:
-        clauses, values = [where], list(params)
-        if group_exprs and len(small) < len(cells) and len(small) <= suppression.MAX_CELLS_IN_FILTER:
-            one = "(" + " AND ".join(f"{e} IS NOT DISTINCT FROM ?" for e in group_exprs) + ")"
-            clauses.append("(" + " OR ".join(one for _ in small) + ")")
-            values += [v for key in small for v in key]
-        found = suppression.custom_verdicts(
-            source, relation, " AND ".join(clauses), values, group_exprs, role, person=person,
-            with_complement=False,
-        )
-        verdict = {(key, ""): reason for key, reason in found.items() if key in cells}
-    if with_complement:
-        suppression.complement({(key, ""): n for key, n in cells.items()}, len(group_exprs), verdict)
-    return {key: reason for (key, _), reason in verdict.items()}
 
 
 def _blank(df: pd.DataFrame, mask: pd.Series, columns: list[str]) -> pd.DataFrame:

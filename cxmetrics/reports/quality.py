@@ -1,9 +1,10 @@
 """Read the data-quality tables of a serving snapshot for the Data quality page.
 
-Every function takes a ``Source`` and returns a DataFrame (or a dict) with stable,
-machine-friendly column names; the page translates the headers and formats the
+Every reading function takes a ``Source`` and returns a DataFrame (or a dict) with
+stable, machine-friendly column names; the page translates the headers and formats the
 numbers. Queries are parameterized and row-limited, and each runs on its own cursor
-so concurrent app sessions can share one snapshot connection.
+so concurrent app sessions can share one snapshot connection. The last section turns
+those results into what the page shows (texts in a language), without a query.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import duckdb
 import pandas as pd
 
 from cxmetrics.core.privacy import require_raw_rows
+from cxmetrics.i18n import fmt_int, fmt_pct, t
 from cxmetrics.metrics.source import Source
 
 MAX_LOG_ROWS = 1_000
 MAX_EXPORT_ROWS = 1_000_000
+STALE_HOURS = 24  # a channel whose last event is further behind the latest one is flagged
 IDENTITY_FIGURES: tuple[str, ...] = (
     "events",
     "events_linked_to_customer",
@@ -29,6 +32,14 @@ IDENTITY_FIGURES: tuple[str, ...] = (
     "components",
     "largest_component",
     "dissolved_components",
+)
+# The identity figures shown as tiles above the full table.
+IDENTITY_TILES: tuple[str, ...] = (
+    "events",
+    "linked_share",
+    "events_without_identifier",
+    "events_stitched",
+    "shared_components",
 )
 
 
@@ -162,3 +173,45 @@ def dissolved_components(source: Source) -> pd.DataFrame:
     df["top_bridges"] = [[ident for ident, _ in p] for p in pairs]
     df["top_bridge_links"] = [[links for _, links in p] for p in pairs]
     return df[columns]
+
+
+# --------------------------------------------------------------------------- as shown
+
+
+def stale_channels(fresh: pd.DataFrame, hours: float = STALE_HOURS) -> list[str]:
+    """The channels of ``freshness`` whose last event is more than ``hours`` behind."""
+    return fresh.loc[fresh["lag_hours"] > hours, "channel"].tolist()
+
+
+def identity_value_text(figure: str, value: float | int | None, lang: str) -> str:
+    """An identity figure in ``lang``: the linked share as a percentage, the rest as counts."""
+    return fmt_pct(value, lang) if figure == "linked_share" else fmt_int(value, lang)
+
+
+def identity_table(idn: dict[str, float | int | None], lang: str) -> pd.DataFrame:
+    """One row per figure of ``identity`` (``IDENTITY_FIGURES`` order): figure, label, value
+    (raw, for the CSV), value_text and definition (in ``lang``)."""
+    return pd.DataFrame(
+        [
+            {
+                "figure": k,
+                "label": t(f"idn.{k}", lang),
+                "value": idn[k],
+                "value_text": identity_value_text(k, idn[k], lang),
+                "definition": t(f"idn.def.{k}", lang),
+            }
+            for k in IDENTITY_FIGURES
+        ]
+    )
+
+
+def dissolved_table(dissolved: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``dissolved_components`` as shown: the reason in words, the top bridges as one text
+    ("anon:a (12), anon:b (9)")."""
+    return dissolved.assign(
+        reason=[t(f"dq.dissolved.{r}", lang) for r in dissolved["reason"]],
+        top_bridges=[
+            ", ".join(f"{ident} ({fmt_int(n, lang)})" for ident, n in zip(idents, links, strict=True))
+            for idents, links in zip(dissolved["top_bridges"], dissolved["top_bridge_links"], strict=True)
+        ],
+    )

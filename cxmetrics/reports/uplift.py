@@ -27,7 +27,7 @@ from cxmetrics.metrics.registry import KPI_ORDER, KPIS
 from cxmetrics.metrics.source import GroupStats, Source
 from cxmetrics.metrics.uplift import CELL_DIMS, Uplift, uplift, uplift_from_cells
 from cxmetrics.model.insights import HIGH_INTENT, RESEARCH_WINDOW_DAYS
-from cxmetrics.reports.journeys import person_bound, restricted, small_group_verdicts
+from cxmetrics.reports.small_cells import person_bound, restricted, small_group_verdicts
 
 IDENTITY_STATES = ("anonymous", "recognized")
 # Negative experiences: (kind, record table, constant predicate selecting the negative ones,

@@ -7,6 +7,7 @@ this module computes a metric; it only reads, caches, formats and lays out.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from pathlib import PurePath
 from typing import Any, Literal, TypeVar
@@ -28,6 +29,8 @@ from cxmetrics.i18n import (
 )
 from cxmetrics.metrics import engine as metrics
 from cxmetrics.metrics.source import Source
+from cxmetrics.reports import small_cells
+from cxmetrics.reports.tiles import Tile
 from cxmetrics.serving import snapshot
 from cxmetrics.ui import auth as ui_auth
 
@@ -243,6 +246,24 @@ def show_table(
     )
 
 
+def page_number(where: Any, label: str, n_rows: int, page_size: int, key: str) -> tuple[int, int]:
+    """A page-number input (in ``where``, a column) over ``n_rows`` rows shown ``page_size``
+    at a time; returns (page, pages). A stored page past the last one (the rows shrank
+    since, e.g. another filter) goes back to the first."""
+    pages = max(1, math.ceil(n_rows / page_size))
+    if st.session_state.get(key, 1) > pages:
+        st.session_state[key] = 1
+    page = where.number_input(label, min_value=1, max_value=pages, step=1, key=key)
+    return int(page), pages
+
+
+def tile(where: Any, item: Tile) -> None:
+    """``item`` in ``where`` (a column): a bordered metric, its caption under it if any."""
+    where.metric(item.label, item.value, help=item.help, border=True)
+    if item.caption:
+        where.caption(item.caption)
+
+
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """UTF-8 CSV with the stable machine column names and raw (unformatted) values."""
     return df.to_csv(index=False).encode("utf-8")
@@ -322,9 +343,9 @@ def plotly_array(values: pd.Series) -> list:
 
 
 class SuppressionSeen:
-    """Called with a cell's ``suppressed`` value: returns the reason ("k"/"complement") or
-    None (pandas gives NaN for none), and remembers the reasons a page showed so that it
-    can add the k-anonymity note once."""
+    """Remembers whether a page showed a suppressed figure, so that it adds the k-anonymity
+    note once. Called with a cell's ``suppressed`` value it returns the reason
+    ("k"/"complement") or None (pandas gives NaN for none); ``note`` notes a whole table."""
 
     def __init__(self) -> None:
         self.seen: list[str] = []
@@ -334,3 +355,8 @@ class SuppressionSeen:
             self.seen.append(reason)
             return reason
         return None
+
+    def note(self, df: pd.DataFrame, *columns: str) -> None:
+        """Note the reasons in ``df``'s ``columns`` (default ``suppressed``; missing ones skipped)."""
+        for column in columns or ("suppressed",):
+            self.seen.extend(r for r in small_cells.reasons(df, column) if r)
