@@ -1,0 +1,1 @@
+"""Statistical analyses for the committee's "why did it change" view (pure functions)."""
