@@ -1,2 +1,2 @@
 """Explanations built on the metrics engine: incidents (what moved together and why),
-change decomposition and key drivers."""
+change decomposition (rate and mix effects) and key drivers of NPS and CSAT."""
