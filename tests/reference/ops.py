@@ -387,14 +387,10 @@ def contact_records(ds):
                 if other.channel != c.channel:
                     repeated = 1
                     break
-        records.append(
-            ref.make_record(ds, "repeat_contact_rate", c.ts, source, outcome=repeated)
-        )
+        records.append(ref.make_record(ds, "repeat_contact_rate", c.ts, source, outcome=repeated))
         rated = any(c.ts <= s <= c.ts + WEEK for s in surveys_by_contact.get(cid, []))
         records.append(
-            ref.make_record(
-                ds, "survey_response_rate", c.ts, source, outcome=1 if rated else 0
-            )
+            ref.make_record(ds, "survey_response_rate", c.ts, source, outcome=1 if rated else 0)
         )
 
     for jid, j in ds.journeys.items():
