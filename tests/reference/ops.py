@@ -97,7 +97,11 @@ Ambiguities in the contract and the reading chosen here
     period (before the local midnight after the period's last date). Its cohort
     dimensions are the person's (customers file, ``unknown`` when absent); channel,
     intent, journey_type and identity_state are ``unknown``; its time dimensions are
-    the labels of its bucket. ``as_of`` does not affect these records.
+    the labels of its bucket. ``as_of`` does not affect these records. So a filter on a
+    real channel (intent, ...) selects no churn record, ``--by channel`` shows the churn
+    rows in group ``unknown``, and ``--filter channel=unknown`` selects them (``unknown``
+    is an ordinary value, section 4; docs/metrics.md says only "a filter on them selects
+    no churn record").
 11. ``churn_after_bad_experience``: a person's negative experiences are its section-4
     records (record person = the record's source person, kpis.py): NPS responses with
     score <= 6, CSAT <= 2, CES <= 3 (at the response's ``ts``), abandoned handoffs (at
