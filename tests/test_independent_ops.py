@@ -11,9 +11,7 @@ The demo data ends on 2026-03-31, so its 60 days hold the 23-hour day of Europe/
 (2026-03-29) and the review period starting 2026-03-30, where Madrid's and UTC's buckets
 differ.
 
-The engine's ``--kpi`` for the new KPIs and ``--tz`` do not exist yet: the whole module
-is an expected failure until they land (remove ``pytestmark`` then). Skipped only when
-``cxmetrics.synth`` or ``cxmetrics.cli`` cannot be imported.
+Skipped only when ``cxmetrics.synth`` or ``cxmetrics.cli`` cannot be imported.
 """
 
 from __future__ import annotations
@@ -27,8 +25,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-pytestmark = pytest.mark.xfail(strict=False, reason="engine not built yet")
 
 synth = pytest.importorskip("cxmetrics.synth")
 pytest.importorskip("cxmetrics.cli")

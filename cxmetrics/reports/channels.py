@@ -261,7 +261,7 @@ def consent_counts(source: Source, kpi: str, spec: FilterSpec) -> ConsentCounts:
     table = KPIS[kpi].record_table
     total, consented = source.con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE consent) "
-        f"FROM (SELECT *, CAST(t AS DATE) AS day FROM {table}) WHERE {where}",
+        f"FROM (SELECT *, local_day(t) AS day FROM {table}) WHERE {where}",
         params,
     ).fetchone()
     return ConsentCounts(int(total), int(consented or 0))

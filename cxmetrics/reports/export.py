@@ -92,7 +92,7 @@ def _records_sql(source: Source, spec: FilterSpec, kpis: list[str], role: str,
         if person != "person":
             local.insert(0, pseudonym_key().decode())
         parts.append(
-            f"""SELECT '{k}' AS kpi, record_id, t, CAST(t AS DATE) AS day, channel, intent, journey_type,
+            f"""SELECT '{k}' AS kpi, record_id, t, local_day(t) AS day, channel, intent, journey_type,
                 identity_state, segment, value_tier, region, plan, {person} AS person,
                 ({OUTCOME_SQL[k]})::DOUBLE AS outcome, {score} AS score
             FROM {kspec.record_table} WHERE {' AND '.join(where)}"""

@@ -2,7 +2,7 @@
 
 Every function takes the active ``FilterSpec`` and applies it the way
 ``metrics.stats_sql`` does: categorical dimensions are columns of the record tables,
-time dimensions and the date range use ``CAST(t AS DATE) AS day``; values always enter
+time dimensions and the date range use ``local_day(t) AS day`` (the source's time zone); values always enter
 the SQL as parameters. KPI values and their intervals come from ``metrics.kpi_stats``
 (and so ``stats.py``); the SQL here only counts records and takes medians of times.
 
@@ -43,7 +43,7 @@ TOP_PATHS = 10
 
 def _relation(table: str) -> str:
     """A record table (from this module's fixed list, never user input) with its UTC ``day``."""
-    return f"(SELECT *, CAST(t AS DATE) AS day FROM {table}) r"
+    return f"(SELECT *, local_day(t) AS day FROM {table}) r"
 
 
 def _sliced(source: Source, table: str, spec: FilterSpec) -> tuple[str, list[Any]]:
@@ -194,7 +194,7 @@ def _suppress_stages(source: Source, spec: FilterSpec, out: pd.DataFrame, starte
         branches = ([_STAGE_BRANCHES["steps"]] if small - {GOAL_STAGE, STARTED_STAGE} else []) + [
             _STAGE_BRANCHES[b] for b in (GOAL_STAGE, STARTED_STAGE) if b in small
         ]
-        relation = f"(SELECT *, CAST(t AS DATE) AS day FROM ({' UNION ALL BY NAME '.join(branches)})) r"
+        relation = f"(SELECT *, local_day(t) AS day FROM ({' UNION ALL BY NAME '.join(branches)})) r"
         where, params = record_filter(source, spec)
         hidden = small_group_verdicts(
             source, role, relation, " AND ".join(where), params, ["stage"], cells, certain=certain,

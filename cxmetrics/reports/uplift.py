@@ -242,10 +242,10 @@ def _record_where(
         clauses.append(f"{dim} IN ({', '.join('?' for _ in values)})")  # dim from a fixed list
         params.extend(values)
     if spec.date_from:
-        clauses.append("CAST(t AS DATE) >= ?")
+        clauses.append("local_day(t) >= ?")
         params.append(spec.date_from)
     if spec.date_to:
-        clauses.append("CAST(t AS DATE) <= ?")
+        clauses.append("local_day(t) <= ?")
         params.append(spec.date_to)
     return clauses, params
 
