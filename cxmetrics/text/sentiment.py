@@ -1,0 +1,274 @@
+"""Lexicon sentiment with negation, intensifiers and contrast (Spanish and English).
+
+Lexicons: ``data/sentiment/es.yaml``, ``data/sentiment/en.yaml`` and the shared
+``data/sentiment/emoji.yaml`` (format documented at the top of ``es.yaml``).
+
+Rule, applied left to right over the tokens (``normalize.tokens``):
+
+1. The tokens are cut into lexicon entries, longest entry first at each position, the
+   detected language's lexicon first, the other language's where the first has nothing
+   (customers mix languages). Emoji are entries of both.
+2. A *sentiment word* contributes its weight, multiplied by any pending intensifier
+   (the product of the intensifiers of the two tokens before it, capped at 3).
+3. A *negator* flips the next sentiment word within ``NEG_SCOPE`` (3) tokens: a positive
+   weight becomes ``FLIP_POSITIVE`` (-0.8) x weight, a negative one ``FLIP_NEGATIVE``
+   (-0.6) x weight, so "no me gustó" is negative and "not bad" mildly positive. Another
+   negator inside the reach extends it without flipping back ("no está nada mal",
+   Spanish negative concord). A comma or a sentence end closes the reach.
+4. A *contrast word* with factor f ("pero" 2): the rest of its sentence counts f x, the
+   part of the sentence before it 1/f x (the previous sentence when it opens one).
+5. Score = s / sqrt(s^2 + 4), s the sum; in (-1, 1). Label: score >= ``POSITIVE_AT``
+   (0.25) positive, <= -0.25 negative, otherwise neutral (the neutral band). No sentiment
+   word at all: 0.0, neutral.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cxmetrics.text import _yaml
+from cxmetrics.text.normalize import COMMA, LANGS, SENTENCE
+from cxmetrics.text.patterns import Matcher, Pattern, PatternError, parse
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+DEFAULT_DIR = PROJECT_ROOT / "data" / "sentiment"
+
+NEG_SCOPE = 3
+FLIP_POSITIVE = -0.8
+FLIP_NEGATIVE = -0.6
+INTENSIFIER_REACH = 2
+MAX_MULTIPLIER = 3.0
+SQUASH_ALPHA = 4.0
+POSITIVE_AT = 0.25
+NEGATIVE_AT = -0.25
+LABELS = ("negative", "neutral", "positive")
+
+POLAR, NEGATOR, INTENSIFIER, CONTRAST = "polar", "negator", "intensifier", "contrast"
+_SECTIONS = {"words": POLAR, "negators": NEGATOR, "intensifiers": INTENSIFIER, "contrast": CONTRAST}
+
+
+class LexiconError(ValueError):
+    """A lexicon file is wrong; the message names the file, the line and the entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    kind: str
+    value: float
+    text: str
+
+
+class Lexicon:
+    """One language's lexicon (emoji included), compiled into a ``Matcher``."""
+
+    def __init__(self, lang: str, entries: list[tuple[Pattern, Entry]]) -> None:
+        self.lang = lang
+        self.entries = [e for _, e in entries]
+        self.matcher = Matcher(lang, [p for p, _ in entries])
+        self._size = [p.size for p, _ in entries]
+
+    def segments(self, toks: list[str]) -> dict[int, tuple[int, Entry]]:
+        """Best entry starting at each position: ``start -> (end, entry)``, longest first."""
+        best: dict[int, tuple[int, int, int]] = {}
+        for start, end, idx in self.matcher.find(toks):
+            key = (end - start, self._size[idx], -idx)
+            cur = best.get(start)
+            if cur is None or key > cur[:3]:
+                best[start] = (*key, end, idx)  # type: ignore[assignment]
+        return {s: (v[3], self.entries[v[4]]) for s, v in best.items()}  # type: ignore[misc]
+
+
+def _number(raw: object, where: str, fail) -> float:
+    try:
+        value = float(str(raw))
+    except ValueError:
+        raise fail(_yaml.line_of(raw), f"{where}: {str(raw)!r} is not a number") from None
+    if not math.isfinite(value):
+        raise fail(_yaml.line_of(raw), f"{where}: {str(raw)!r} is not a finite number")
+    return value
+
+
+def load_lexicon(path: str | Path, lang: str, emoji_path: str | Path | None = None) -> Lexicon:
+    """Read and validate a language lexicon (plus the shared emoji file)."""
+    p = Path(path)
+    entries: list[tuple[Pattern, Entry]] = []
+    seen: dict[tuple, tuple[str, int]] = {}
+
+    def fail_for(name: str):
+        def fail(line: int, msg: str) -> LexiconError:
+            return LexiconError(f"{name} line {line}: {msg}" if line else f"{name}: {msg}")
+
+        return fail
+
+    def add(text: object, entry_kind: str, value: float, fail, line: int) -> None:
+        if not isinstance(text, str):
+            raise fail(line, f"a {entry_kind} entry must be a word or phrase")
+        try:
+            pat = parse(text, lang)
+        except PatternError as exc:
+            raise fail(line, f"bad {entry_kind} entry {exc}") from None
+        key = tuple((w.kind, w.value, g) for w, g in zip(pat.words, pat.gaps, strict=True))
+        if key in seen:
+            other, oline = seen[key]
+            raise fail(line, f"{text.strip()!r} is already listed on line {oline} ({other})")
+        seen[key] = (entry_kind, line)
+        entries.append((pat, Entry(entry_kind, value, text.strip())))
+
+    for file, sections in ((p, tuple(_SECTIONS)), (emoji_path, ("emoji",))):
+        if file is None:
+            continue
+        file = Path(file)
+        fail = fail_for(file.name)
+        if not file.is_file():
+            raise LexiconError(f"{file}: the lexicon file does not exist")
+        try:
+            doc = _yaml.read(file)
+        except _yaml.YamlShapeError as exc:
+            raise LexiconError(f"{file.name} {exc}") from None
+        if not isinstance(doc, _yaml.Map):
+            raise fail(1, "the file must be a mapping")
+        allowed = ("version", "language", *sections)
+        for k in doc:
+            if k not in allowed:
+                raise fail(doc.key_lines[k], f"unknown key {k!r} (expected {', '.join(allowed)})")
+        if str(doc.get("version", "")).strip() != "1":
+            raise fail(doc.key_lines.get("version", 1), "'version: 1' is missing or different")
+        if "language" in doc and str(doc["language"]).strip() != lang:
+            raise fail(doc.key_lines["language"], f"this is not the {lang!r} lexicon")
+        for section in sections:
+            kind = _SECTIONS.get(section, POLAR)
+            body = doc.get(section)
+            sline = doc.key_lines.get(section, 1)
+            if body is None or (isinstance(body, str) and not body.strip()):
+                raise fail(sline, f"the {section!r} section is missing or empty")
+            if kind == NEGATOR:
+                if not isinstance(body, _yaml.Seq) or not body:
+                    raise fail(sline, "'negators' must be a non-empty list of words")
+                for item in body:
+                    add(item, NEGATOR, -1.0, fail, _yaml.line_of(item, sline))
+                continue
+            if not isinstance(body, _yaml.Map) or not body:
+                raise fail(sline, f"{section!r} must be a mapping of entry: number")
+            for k, raw in body.items():
+                line = body.key_lines[k]
+                value = _number(raw, f"{section} entry {k!r}", fail)
+                if kind == POLAR and not -3.0 <= value <= 3.0:
+                    raise fail(line, f"{section} entry {k!r}: the weight must be within -3..3")
+                if kind in (INTENSIFIER, CONTRAST) and not 0.0 < value <= 3.0:
+                    raise fail(line, f"{section} entry {k!r}: the factor must be in (0, 3]")
+                add(k, kind, value, fail, line)
+    return Lexicon(lang, entries)
+
+
+@lru_cache(maxsize=4)
+def default_lexicons(directory: str | None = None) -> dict[str, Lexicon]:
+    """The ``es`` and ``en`` lexicons from ``data/sentiment/`` (loaded once per process)."""
+    d = Path(directory) if directory else DEFAULT_DIR
+    emoji = d / "emoji.yaml"
+    return {lang: load_lexicon(d / f"{lang}.yaml", lang, emoji) for lang in LANGS}
+
+
+def score_tokens(toks: list[str], lang: str, lexicons: dict[str, Lexicon]) -> float:
+    """The raw weighted sum ``s`` of a token list (rule in the module docstring)."""
+    if not toks:
+        return 0.0
+    order = [lang] + [x for x in LANGS if x != lang] if lang in lexicons else list(lexicons)
+    segs = [lexicons[lg].segments(toks) for lg in order if lg in lexicons]
+    contrib: list[list[float]] = []  # [value, sentence index]
+    sent = 0
+    sent_start_contrib = 0
+    neg_left = 0
+    mult = 1.0
+    mult_left = 0
+    after = 1.0
+    i = 0
+    n = len(toks)
+    while i < n:
+        tok = toks[i]
+        if tok == SENTENCE or tok == COMMA:
+            neg_left = 0
+            mult, mult_left = 1.0, 0
+            if tok == SENTENCE:
+                sent += 1
+                after = 1.0
+                sent_start_contrib = len(contrib)
+            i += 1
+            continue
+        hit = None
+        for seg in segs:
+            hit = seg.get(i)
+            if hit is not None:
+                break
+        if hit is None:
+            i += 1
+            if neg_left:
+                neg_left -= 1
+            if mult_left:
+                mult_left -= 1
+                if not mult_left:
+                    mult = 1.0
+            continue
+        end, entry = hit
+        span = end - i
+        i = end
+        kind = entry.kind
+        if kind == NEGATOR:
+            neg_left = NEG_SCOPE
+        elif kind == INTENSIFIER:
+            mult = min(MAX_MULTIPLIER, mult * entry.value)
+            mult_left = INTENSIFIER_REACH
+        elif kind == CONTRAST:
+            before = 1.0 / entry.value
+            if len(contrib) > sent_start_contrib:
+                for c in contrib[sent_start_contrib:]:
+                    c[0] *= before
+            else:
+                for c in contrib:
+                    if c[1] == sent - 1:
+                        c[0] *= before
+            after = entry.value
+            neg_left = 0
+            mult, mult_left = 1.0, 0
+        elif entry.value == 0.0:  # an "ignore" phrase: behaves like plain tokens
+            neg_left = max(0, neg_left - span)
+            if mult_left:
+                mult_left = max(0, mult_left - span)
+                if not mult_left:
+                    mult = 1.0
+        else:
+            v = entry.value * mult
+            if neg_left:
+                v *= FLIP_POSITIVE if v > 0 else FLIP_NEGATIVE
+                neg_left = 0
+            contrib.append([v * after, float(sent)])
+            mult, mult_left = 1.0, 0
+    return sum(c[0] for c in contrib)
+
+
+def squash(raw: float) -> float:
+    """``raw / sqrt(raw^2 + 4)``: the score in (-1, 1), rounded to 6 decimals."""
+    return round(raw / math.sqrt(raw * raw + SQUASH_ALPHA), 6)
+
+
+def label(score: float) -> str:
+    """``negative`` / ``neutral`` / ``positive`` with the neutral band (-0.25, 0.25)."""
+    if score >= POSITIVE_AT:
+        return "positive"
+    if score <= NEGATIVE_AT:
+        return "negative"
+    return "neutral"
+
+
+__all__ = [
+    "LABELS",
+    "Lexicon",
+    "LexiconError",
+    "default_lexicons",
+    "label",
+    "load_lexicon",
+    "score_tokens",
+    "squash",
+]
