@@ -30,8 +30,8 @@ from cxmetrics.text.normalize import (
     clean,
     count_es_chars,
     fold,
-    lang_of,
-    tokens_of_folded,
+    lang_scores,
+    tokenize,
 )
 from cxmetrics.text.sentiment import default_lexicons, label, score_tokens, squash
 from cxmetrics.text.taxonomy import NONE, OTHER, Taxonomy, default_taxonomy, load_taxonomy
@@ -68,15 +68,39 @@ class Engine:
         if not cleaned:
             return self.blank, []
         lower = cleaned.lower()
-        toks = tokens_of_folded(fold(lower))
+        toks, quoted = tokenize(fold(lower))
         if not toks:  # only punctuation: no text to analyse
             return self.blank, []
-        lang = lang_of(toks, count_es_chars(lower), self.default_lang)
-        matches = self.matcher.match(toks, lang)
-        score = squash(score_tokens(toks, lang, self.lexicons))
+        lang, langs = self._langs(toks, lower)
+        matches = self.matcher.match(toks, langs, quoted)
+        score = squash(score_tokens(toks, langs, self.lexicons, quoted))
         themes = tuple(m.key for m in matches)
         theme = themes[0] if themes else OTHER
         return Analysis(theme, themes, label(score), score, lang), matches
+
+    def _langs(self, toks: list[str], lower: str) -> tuple[str, tuple[str, ...]]:
+        """The detected language, and the languages to match (the other one if present)."""
+        es, en = lang_scores(toks, count_es_chars(lower))
+        lang = "es" if es > en else "en" if en > es else self.default_lang
+        other = "en" if lang == "es" else "es"
+        other_score = en if other == "en" else es
+        both = other_score > 0 or es == en  # mixed, or undecidable: try both
+        return lang, ((lang, other) if both else (lang,))
+
+    def explain(self, text: str | None) -> dict:
+        """Why a verbatim got its labels: tokens, theme matches, sentiment contributions."""
+        analysis, matches = self.details(text)
+        cleaned = clean(text) if isinstance(text, str) else ""
+        lower = cleaned.lower()
+        toks, quoted = tokenize(fold(lower))
+        trace: list[tuple[str, float]] = []
+        score_tokens(toks, self._langs(toks, lower)[1], self.lexicons, quoted, trace)
+        return {
+            "analysis": analysis,
+            "tokens": toks,
+            "themes": [(m.key, m.score, m.patterns) for m in matches],
+            "sentiment": trace,
+        }
 
     def analyze(self, text: str | None) -> Analysis:
         if not isinstance(text, str):
@@ -119,6 +143,11 @@ def analyze(text: str | None, taxonomy: Taxonomy | None = None) -> Analysis:
     return engine(taxonomy).analyze(text)
 
 
+def explain(text: str | None, taxonomy: Taxonomy | None = None) -> dict:
+    """The tokens, theme matches and sentiment contributions behind ``analyze(text)``."""
+    return engine(taxonomy).explain(text)
+
+
 def analyze_many(texts: Iterable[str | None], taxonomy: Taxonomy | None = None) -> list[Analysis]:
     """``analyze`` for each text, in order; each distinct text is analysed once."""
     eng = engine(taxonomy)
@@ -134,4 +163,12 @@ def analyze_many(texts: Iterable[str | None], taxonomy: Taxonomy | None = None) 
     return out
 
 
-__all__ = ["Analysis", "Engine", "analyze", "analyze_many", "engine", "load_taxonomy"]
+__all__ = [
+    "Analysis",
+    "Engine",
+    "analyze",
+    "analyze_many",
+    "engine",
+    "explain",
+    "load_taxonomy",
+]

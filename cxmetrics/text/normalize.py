@@ -8,7 +8,8 @@ anything.
 
 ``tokens(text)`` lower-cases and folds accents ("atención" -> "atencion", "ñ" -> "n") and
 returns word tokens, emoji (one token per emoji; skin-tone modifiers and variation
-selectors dropped), a few ASCII emoticons (``:)``, ``:(``, ``:D`` ...), and two boundary
+selectors dropped), a few ASCII emoticons (``:)``, ``:(``, ``:D`` ...), the currency
+signs ``€ $ £`` (amounts signal billing and price), and two boundary
 tokens: ``"|"`` for a sentence end (``. ! ? ; :`` and line breaks) and ``","`` for a
 comma. Patterns never match across a boundary; negation scopes end at one.
 
@@ -112,9 +113,12 @@ _TOKEN = re.compile(
     r"(?P<emo>(?<![^\W_])[:;=]'?-?[()dp/\\|\[\]](?![^\W_]))"  # :) :-( ;) :D :/ =)
     r"|(?P<word>[^\W_]+(?:'[^\W_]+)*)"
     rf"|(?P<emoji>[{_EMOJI}])"
+    r"|(?P<cur>[\u20ac$\u00a3])"
+    r"|(?P<quote>[\"\u201c\u201d\u00ab\u00bb\u201e])"
     r"|(?P<sent>[.!?;:\n\u00a1\u00bf]+)"
     r"|(?P<comma>,)"
 )
+_QUOTE_CHARS = re.compile('["\u201c\u201d\u00ab\u00bb\u201e]')
 _EMOTICONS = {
     ":)": "🙂",
     ":-)": "🙂",
@@ -138,30 +142,58 @@ _EMOTICONS = {
 }
 
 
-def tokens_of_folded(folded: str) -> list[str]:
-    """Tokens of already cleaned and folded text (see the module docstring)."""
+def tokenize(folded: str) -> tuple[list[str], list[bool] | None]:
+    """Tokens of cleaned, folded text, and which of them stand inside double quotes.
+
+    The flags are ``None`` when the text has no (balanced) double quotes. Quotes are
+    ``" “ ” « » „``; with an odd number of them the last one is ignored.
+    """
     if "\u200d" in folded or "\ufe0f" in folded or not folded.isascii():
         folded = _DROP.sub("", folded)
+    n_quotes = len(_QUOTE_CHARS.findall(folded)) if _QUOTE_CHARS.search(folded) else 0
+    quotes_left = n_quotes - (n_quotes % 2)
+    inside = False
+    flags: list[bool] | None = [] if quotes_left else None
     out: list[str] = []
     append = out.append
     for m in _TOKEN.finditer(folded):
         kind = m.lastgroup
-        if kind == "word" or kind == "emoji":
+        if kind == "word" or kind == "emoji" or kind == "cur":
             append(m.group())
         elif kind == "emo":
             emo = _EMOTICONS.get(m.group())
-            if emo is not None:
-                append(emo)
+            if emo is None:
+                continue
+            append(emo)
+        elif kind == "quote":
+            if quotes_left:
+                quotes_left -= 1
+                inside = not inside
+            continue
         elif kind == "sent":
             if out and out[-1] not in BOUNDARIES:
                 append(SENTENCE)
             elif out and out[-1] == COMMA:
                 out[-1] = SENTENCE
+                continue
+            else:
+                continue
         elif out and out[-1] not in BOUNDARIES:
             append(COMMA)
+        else:
+            continue
+        if flags is not None:
+            flags.append(inside)
     if out and out[-1] in BOUNDARIES:
         out.pop()
-    return out
+        if flags:
+            flags.pop()
+    return out, flags
+
+
+def tokens_of_folded(folded: str) -> list[str]:
+    """Tokens of already cleaned and folded text (see the module docstring)."""
+    return tokenize(folded)[0]
 
 
 def tokens(text: str | None) -> list[str]:
@@ -188,8 +220,8 @@ def detect_lang(text: str | None, default: str = DEFAULT_LANG) -> str:
     return lang_of(tokens_of_folded(fold(lower)), len(_ES_CHARS.findall(lower)), default)
 
 
-def lang_of(toks: list[str], es_chars: int, default: str = DEFAULT_LANG) -> str:
-    """The language decision from folded tokens and the count of Spanish-only characters."""
+def lang_scores(toks: list[str], es_chars: int) -> tuple[float, float]:
+    """Spanish and English evidence: marker words, plus 0.75 per Spanish character (max 3)."""
     es = 0.0
     en = 0.0
     for t in toks:
@@ -198,6 +230,12 @@ def lang_of(toks: list[str], es_chars: int, default: str = DEFAULT_LANG) -> str:
         if t in EN_MARKERS:
             en += 1.0
     es += min(es_chars, 3) * 0.75
+    return es, en
+
+
+def lang_of(toks: list[str], es_chars: int, default: str = DEFAULT_LANG) -> str:
+    """The language decision from folded tokens and the count of Spanish-only characters."""
+    es, en = lang_scores(toks, es_chars)
     if es > en:
         return "es"
     if en > es:
@@ -237,7 +275,9 @@ __all__ = [
     "fold",
     "is_word",
     "lang_of",
+    "lang_scores",
     "stem",
+    "tokenize",
     "tokens",
     "tokens_of_folded",
 ]

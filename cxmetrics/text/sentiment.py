@@ -7,17 +7,23 @@ Rule, applied left to right over the tokens (``normalize.tokens``):
 
 1. The tokens are cut into lexicon entries, longest entry first at each position, the
    detected language's lexicon first, the other language's where the first has nothing
-   (customers mix languages). Emoji are entries of both.
+   (only when the text has a marker word of that other language: customers mix
+   languages). Emoji are entries of both.
 2. A *sentiment word* contributes its weight, multiplied by any pending intensifier
    (the product of the intensifiers of the two tokens before it, capped at 3).
 3. A *negator* flips the next sentiment word within ``NEG_SCOPE`` (3) tokens: a positive
    weight becomes ``FLIP_POSITIVE`` (-0.8) x weight, a negative one ``FLIP_NEGATIVE``
    (-0.6) x weight, so "no me gustó" is negative and "not bad" mildly positive. Another
    negator inside the reach extends it without flipping back ("no está nada mal",
-   Spanish negative concord). A comma or a sentence end closes the reach.
+   Spanish negative concord). A comma or a sentence end closes the reach. A negation
+   that reaches no sentiment word ("no tengo línea", "nobody tells us anything")
+   counts ``DANGLING_NEGATION`` (-0.5): in survey comments an unqualified "no" mostly
+   reports something missing; alone it stays inside the neutral band.
 4. A *contrast word* with factor f ("pero" 2): the rest of its sentence counts f x, the
    part of the sentence before it 1/f x (the previous sentence when it opens one).
-5. Score = s / sqrt(s^2 + 4), s the sum; in (-1, 1). Label: score >= ``POSITIVE_AT``
+5. Words inside double quotes are ignored: the customer is quoting someone else
+   ('me dice "perfecto, le envío un SMS"').
+6. Score = s / sqrt(s^2 + 4), s the sum; in (-1, 1). Label: score >= ``POSITIVE_AT``
    (0.25) positive, <= -0.25 negative, otherwise neutral (the neutral band). No sentiment
    word at all: 0.0, neutral.
 """
@@ -39,6 +45,7 @@ DEFAULT_DIR = PROJECT_ROOT / "data" / "sentiment"
 NEG_SCOPE = 3
 FLIP_POSITIVE = -0.8
 FLIP_NEGATIVE = -0.6
+DANGLING_NEGATION = -0.5
 INTENSIFIER_REACH = 2
 MAX_MULTIPLIER = 3.0
 SQUASH_ALPHA = 4.0
@@ -69,16 +76,22 @@ class Lexicon:
         self.entries = [e for _, e in entries]
         self.matcher = Matcher(lang, [p for p, _ in entries])
         self._size = [p.size for p, _ in entries]
+        spec = {"exact": 2, "prefix": 1, "stem": 0}
+        self._specific = [sum(spec[w.kind] for w in p.words) for p, _ in entries]
 
     def segments(self, toks: list[str]) -> dict[int, tuple[int, Entry]]:
-        """Best entry starting at each position: ``start -> (end, entry)``, longest first."""
-        best: dict[int, tuple[int, int, int]] = {}
+        """Best entry starting at each position: ``start -> (end, entry)``.
+
+        Longest span first, then more pattern words, then the more specific pattern
+        (``=exact`` over ``prefix*`` over a stemmed word), then file order.
+        """
+        best: dict[int, tuple] = {}
         for start, end, idx in self.matcher.find(toks):
-            key = (end - start, self._size[idx], -idx)
+            key = (end - start, self._size[idx], self._specific[idx], -idx)
             cur = best.get(start)
-            if cur is None or key > cur[:3]:
-                best[start] = (*key, end, idx)  # type: ignore[assignment]
-        return {s: (v[3], self.entries[v[4]]) for s, v in best.items()}  # type: ignore[misc]
+            if cur is None or key > cur[0]:
+                best[start] = (key, end, idx)
+        return {s: (v[1], self.entries[v[2]]) for s, v in best.items()}
 
 
 def _number(raw: object, where: str, fail) -> float:
@@ -171,80 +184,105 @@ def default_lexicons(directory: str | None = None) -> dict[str, Lexicon]:
     return {lang: load_lexicon(d / f"{lang}.yaml", lang, emoji) for lang in LANGS}
 
 
-def score_tokens(toks: list[str], lang: str, lexicons: dict[str, Lexicon]) -> float:
-    """The raw weighted sum ``s`` of a token list (rule in the module docstring)."""
+def score_tokens(
+    toks: list[str],
+    langs: tuple[str, ...] | str,
+    lexicons: dict[str, Lexicon],
+    quoted: list[bool] | None = None,
+    trace: list[tuple[str, float]] | None = None,
+) -> float:
+    """The raw weighted sum ``s`` of a token list (rule in the module docstring).
+
+    ``quoted``: per token, True inside double quotes (ignored: someone else's words).
+    ``trace``: if a list, receives ``(entry, contribution)`` pairs, for explanations.
+    """
     if not toks:
         return 0.0
-    order = [lang] + [x for x in LANGS if x != lang] if lang in lexicons else list(lexicons)
+    if isinstance(langs, str):
+        langs = (langs,) + tuple(x for x in LANGS if x != langs)
+    order = [lg for lg in langs if lg in lexicons]
     segs = [lexicons[lg].segments(toks) for lg in order if lg in lexicons]
-    contrib: list[list[float]] = []  # [value, sentence index]
+    contrib: list[list] = []  # [value, sentence index, label]
     sent = 0
-    sent_start_contrib = 0
+    sent_start = 0
     neg_left = 0
+    neg_pending = False
     mult = 1.0
     mult_left = 0
     after = 1.0
     i = 0
     n = len(toks)
+
+    def close_negation() -> None:
+        nonlocal neg_pending, neg_left
+        if neg_pending:
+            contrib.append([DANGLING_NEGATION * after, sent, "(negation)"])
+        neg_pending = False
+        neg_left = 0
+
     while i < n:
         tok = toks[i]
         if tok == SENTENCE or tok == COMMA:
-            neg_left = 0
+            close_negation()
             mult, mult_left = 1.0, 0
             if tok == SENTENCE:
                 sent += 1
                 after = 1.0
-                sent_start_contrib = len(contrib)
+                sent_start = len(contrib)
             i += 1
             continue
         hit = None
-        for seg in segs:
-            hit = seg.get(i)
-            if hit is not None:
-                break
-        if hit is None:
-            i += 1
+        if quoted is None or not quoted[i]:
+            for seg in segs:
+                hit = seg.get(i)
+                if hit is not None:
+                    break
+        if hit is None or (hit[1].kind == POLAR and hit[1].value == 0.0):
+            span = 1 if hit is None else hit[0] - i
+            i += span
             if neg_left:
-                neg_left -= 1
+                neg_left = max(0, neg_left - span)
+                if not neg_left:
+                    close_negation()
             if mult_left:
-                mult_left -= 1
+                mult_left = max(0, mult_left - span)
                 if not mult_left:
                     mult = 1.0
             continue
         end, entry = hit
-        span = end - i
         i = end
         kind = entry.kind
         if kind == NEGATOR:
             neg_left = NEG_SCOPE
+            neg_pending = True
         elif kind == INTENSIFIER:
             mult = min(MAX_MULTIPLIER, mult * entry.value)
             mult_left = INTENSIFIER_REACH
         elif kind == CONTRAST:
+            close_negation()
             before = 1.0 / entry.value
-            if len(contrib) > sent_start_contrib:
-                for c in contrib[sent_start_contrib:]:
+            if len(contrib) > sent_start:
+                for c in contrib[sent_start:]:
                     c[0] *= before
             else:
                 for c in contrib:
                     if c[1] == sent - 1:
                         c[0] *= before
             after = entry.value
-            neg_left = 0
             mult, mult_left = 1.0, 0
-        elif entry.value == 0.0:  # an "ignore" phrase: behaves like plain tokens
-            neg_left = max(0, neg_left - span)
-            if mult_left:
-                mult_left = max(0, mult_left - span)
-                if not mult_left:
-                    mult = 1.0
         else:
             v = entry.value * mult
+            text = entry.text
             if neg_left:
                 v *= FLIP_POSITIVE if v > 0 else FLIP_NEGATIVE
                 neg_left = 0
-            contrib.append([v * after, float(sent)])
+                neg_pending = False
+                text = "NOT " + text
+            contrib.append([v * after, sent, text])
             mult, mult_left = 1.0, 0
+    close_negation()
+    if trace is not None:
+        trace.extend((c[2], round(c[0], 4)) for c in contrib)
     return sum(c[0] for c in contrib)
 
 

@@ -13,7 +13,7 @@ The file format is documented at the top of ``data/themes.yaml`` itself.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,7 +28,7 @@ OTHER = "other"  # text that matches no theme
 NONE = "none"  # no verbatim (missing or blank)
 RESERVED = frozenset({OTHER, NONE})
 
-_TOP_KEYS = ("version", "themes")
+_TOP_KEYS = ("version", "ignore", "themes")
 _THEME_KEYS = ("key", "labels", "description", "patterns")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -57,6 +57,7 @@ class Taxonomy:
     version: int
     themes: tuple[Theme, ...]
     source: str
+    ignore: dict[str, tuple[Pattern, ...]] = field(default_factory=dict)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -107,6 +108,17 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     if not isinstance(themes_raw, _yaml.Seq) or not themes_raw:
         raise fail(doc.key_lines.get("themes", 1), "'themes' must be a non-empty list of themes")
 
+    ignore: dict[str, tuple[Pattern, ...]] = {}
+    if "ignore" in doc:
+        ig = doc["ignore"]
+        iline = doc.key_lines["ignore"]
+        if not isinstance(ig, _yaml.Map):
+            raise fail(iline, "'ignore' must have an 'es' and/or an 'en' list of phrases")
+        for k in ig:
+            if k not in LANGS:
+                raise fail(ig.key_lines[k], f"ignore: unknown language {k!r} (use es, en)")
+            ignore[k] = _pattern_list(ig[k], k, ig.key_lines[k], "ignore", fail, allow_empty=True)
+
     themes: list[Theme] = []
     seen: dict[str, int] = {}
     for entry in themes_raw:
@@ -133,7 +145,7 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
                     f"{where}: unknown key {k!r} (expected {', '.join(_THEME_KEYS)})",
                 )
         themes.append(_theme(entry, key, where, fail))
-    return Taxonomy(version=int(version_raw), themes=tuple(themes), source=str(p))
+    return Taxonomy(version=int(version_raw), themes=tuple(themes), source=str(p), ignore=ignore)
 
 
 def _theme(entry: _yaml.Map, key: str, where: str, fail) -> Theme:
@@ -176,29 +188,37 @@ def _theme(entry: _yaml.Map, key: str, where: str, fail) -> Theme:
             raise fail(pline, f"{where}: the {lang!r} pattern list is missing")
         if not isinstance(lst, _yaml.Seq) or not lst:
             raise fail(lline, f"{where}: the {lang!r} pattern list is empty")
-        parsed: list[Pattern] = []
-        texts: dict[str, int] = {}
-        for item in lst:
-            iline = _yaml.line_of(item, lline)
-            if not isinstance(item, str):
-                raise fail(iline, f"{where}: a {lang!r} pattern must be a word or phrase")
-            try:
-                pat = parse(item, lang)
-            except PatternError as exc:
-                raise fail(iline, f"{where}: bad {lang!r} pattern {exc}") from None
-            norm = " ".join(
-                f"{w.kind}:{w.value}/{g}" for w, g in zip(pat.words, pat.gaps, strict=True)
-            )
-            if norm in texts:
-                raise fail(
-                    iline,
-                    f"{where}: the {lang!r} pattern {item.strip()!r} repeats line {texts[norm]}"
-                    " (same words after stemming)",
-                )
-            texts[norm] = iline
-            parsed.append(pat)
-        patterns[lang] = tuple(parsed)
+        patterns[lang] = _pattern_list(lst, lang, lline, where, fail)
     return Theme(key=key, labels=labels, description=desc.strip(), patterns=patterns)
+
+
+def _pattern_list(lst, lang: str, lline: int, where: str, fail, allow_empty: bool = False):
+    if lst is None or (isinstance(lst, str) and not lst.strip()):
+        if allow_empty:
+            return ()
+        raise fail(lline, f"{where}: the {lang!r} pattern list is empty")
+    if not isinstance(lst, _yaml.Seq):
+        raise fail(lline, f"{where}: the {lang!r} patterns must be a list")
+    parsed: list[Pattern] = []
+    texts: dict[str, int] = {}
+    for item in lst:
+        iline = _yaml.line_of(item, lline)
+        if not isinstance(item, str):
+            raise fail(iline, f"{where}: a {lang!r} pattern must be a word or phrase")
+        try:
+            pat = parse(item, lang)
+        except PatternError as exc:
+            raise fail(iline, f"{where}: bad {lang!r} pattern {exc}") from None
+        norm = " ".join(f"{w.kind}:{w.value}/{g}" for w, g in zip(pat.words, pat.gaps, strict=True))
+        if norm in texts:
+            raise fail(
+                iline,
+                f"{where}: the {lang!r} pattern {item.strip()!r} repeats line {texts[norm]}"
+                " (same words after stemming)",
+            )
+        texts[norm] = iline
+        parsed.append(pat)
+    return tuple(parsed)
 
 
 @lru_cache(maxsize=1)

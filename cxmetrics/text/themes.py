@@ -2,13 +2,21 @@
 
 Rule (also written at the top of ``data/themes.yaml``):
 
-- Both languages' patterns are tried, the detected language's first. Within one theme a
+- The detected language's patterns are tried, and the other language's too when the
+  verbatim has at least one marker word of it, or when the language is undecidable
+  (customers mix languages; a text with no
+  sign of the other language is not matched against it, which avoids cross-language
+  stem collisions such as English "time" and Spanish "timo"). Within one theme a
   token is counted once: matches are claimed longest pattern first (detected language
   first on equal length) and a match overlapping one already claimed for the same theme
   is skipped. Different themes may share tokens.
 - A match scores the number of words in its pattern (a two-word phrase = 2), times
   ``EARLY_BONUS`` (1.25) when it starts in the first third of the verbatim's tokens
   (customers tend to open with what the comment is about).
+- A match inside double quotes (the customer quoting someone: '"hablar con un agente"')
+  counts ``QUOTED_WEIGHT`` (half).
+- Tokens covered by a phrase of the taxonomy's ``ignore`` lists ("número de teléfono",
+  "a veces") are evidence for no theme.
 - A theme's score is the sum of its matches; ``themes`` are ordered by score (descending),
   ties by taxonomy order; the **primary theme** is the first.
 - No match: ``other``; no text (``None``, blank, only markup or punctuation): ``none``.
@@ -24,6 +32,8 @@ from cxmetrics.text.taxonomy import NONE, OTHER, Taxonomy
 
 EARLY_BONUS = 1.25
 EARLY_SHARE = 1 / 3
+QUOTED_WEIGHT = 0.5
+IGNORED = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +63,25 @@ class ThemeMatcher:
                 for p in theme.patterns.get(lang, ()):
                     pats.append(p)
                     owner.append((ti, p.size, p.text))
+            for p in taxonomy.ignore.get(lang, ()):
+                pats.append(p)
+                owner.append((IGNORED, p.size, p.text))
             self._matchers[lang] = Matcher(lang, pats)
             self._owner[lang] = owner
 
-    def match(self, toks: list[str], lang: str) -> list[ThemeMatch]:
-        """Matched themes of a token list, strongest first (ties: taxonomy order)."""
+    def match(
+        self, toks: list[str], langs: tuple[str, ...] | str, quoted: list[bool] | None = None
+    ) -> list[ThemeMatch]:
+        """Matched themes of a token list, strongest first (ties: taxonomy order).
+
+        ``langs``: the languages whose patterns are tried, in order (a single language
+        code means that language first, then the other). ``quoted``: per token, True
+        inside double quotes (such matches count half).
+        """
         if not toks:
             return []
-        langs = (lang,) + tuple(x for x in LANGS if x != lang) if lang in LANGS else LANGS
+        if isinstance(langs, str):
+            langs = (langs,) + tuple(x for x in LANGS if x != langs)
         cands: list[tuple[int, int, int, int, int, str]] = []
         for li, lg in enumerate(langs):
             owner = self._owner[lg]
@@ -69,10 +90,16 @@ class ThemeMatcher:
                 cands.append((ti, -size, li, start, end, text))
         if not cands:
             return []
+        blocked: set[int] = set()
+        for ti, _neg, _li, start, end, _text in cands:
+            if ti == IGNORED:
+                blocked.update(range(start, end))
         cands.sort()
         n_early = max(1, int(len(toks) * EARLY_SHARE + 0.999999))
         per: dict[int, list] = {}
         for ti, negsize, _li, start, end, text in cands:
+            if ti == IGNORED or (blocked and not blocked.isdisjoint(range(start, end))):
+                continue
             acc = per.get(ti)
             if acc is None:
                 acc = per[ti] = [0.0, 0, start, [], []]  # score, count, first, spans, texts
@@ -80,7 +107,10 @@ class ThemeMatcher:
             if any(start < e and s < end for s, e in spans):
                 continue
             spans.append((start, end))
-            acc[0] += -negsize * (EARLY_BONUS if start < n_early else 1.0)
+            w = -negsize * (EARLY_BONUS if start < n_early else 1.0)
+            if quoted is not None and quoted[start]:
+                w *= QUOTED_WEIGHT
+            acc[0] += w
             acc[1] += 1
             if start < acc[2]:
                 acc[2] = start
