@@ -72,7 +72,7 @@ class Engine:
         if not toks:  # only punctuation: no text to analyse
             return self.blank, []
         lang, langs = self._langs(toks, lower)
-        matches = self.matcher.match(toks, langs, quoted)
+        matches = self.matcher.match(toks, lang, quoted)  # themes: both languages
         score = squash(score_tokens(toks, langs, self.lexicons, quoted))
         themes = tuple(m.key for m in matches)
         theme = themes[0] if themes else OTHER
@@ -104,7 +104,7 @@ class Engine:
 
     def analyze(self, text: str | None) -> Analysis:
         if not isinstance(text, str):
-            if text is None or text != text or type(text).__name__ in ("NAType", "NaTType"):
+            if text is None or type(text).__name__ in ("NAType", "NaTType") or text != text:
                 return self.blank  # None, NaN, pandas.NA
             text = str(text)
         got = self._cache.get(text)

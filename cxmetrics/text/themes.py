@@ -2,11 +2,8 @@
 
 Rule (also written at the top of ``data/themes.yaml``):
 
-- The detected language's patterns are tried, and the other language's too when the
-  verbatim has at least one marker word of it, or when the language is undecidable
-  (customers mix languages; a text with no
-  sign of the other language is not matched against it, which avoids cross-language
-  stem collisions such as English "time" and Spanish "timo"). Within one theme a
+- Both languages' patterns are tried on every verbatim (customers mix languages:
+  "my factura is wrong"), the detected language's first. Within one theme a
   token is counted once: matches are claimed longest pattern first (detected language
   first on equal length) and a match overlapping one already claimed for the same theme
   is skipped. Different themes may share tokens.
