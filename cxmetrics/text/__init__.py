@@ -27,12 +27,14 @@ from functools import lru_cache
 
 from cxmetrics.text.normalize import (
     DEFAULT_LANG,
+    LANGS,
     clean,
     count_es_chars,
     fold,
     lang_scores,
     tokenize,
 )
+from cxmetrics.text.patterns import Matcher
 from cxmetrics.text.sentiment import default_lexicons, label, score_tokens, squash
 from cxmetrics.text.taxonomy import NONE, OTHER, Taxonomy, default_taxonomy, load_taxonomy
 from cxmetrics.text.themes import ThemeMatch, ThemeMatcher
@@ -60,6 +62,14 @@ class Engine:
         self.matcher = ThemeMatcher(taxonomy)
         self.lexicons = default_lexicons()
         self._cache: dict[str, Analysis] = {}
+        # one matcher per language over theme patterns + lexicon entries: each text is
+        # scanned once per language; results are split by index at _split[lang]
+        self._combined: dict[str, Matcher] = {}
+        self._split: dict[str, int] = {}
+        for lg in LANGS:
+            theme_pats = self.matcher.patterns[lg]
+            self._split[lg] = len(theme_pats)
+            self._combined[lg] = Matcher(lg, theme_pats + self.lexicons[lg].patterns)
         self.blank = Analysis(NONE, (), "neutral", 0.0, default_lang)
 
     def details(self, text: str | None) -> tuple[Analysis, list[ThemeMatch]]:
@@ -72,8 +82,21 @@ class Engine:
         if not toks:  # only punctuation: no text to analyse
             return self.blank, []
         lang, langs = self._langs(toks, lower)
-        matches = self.matcher.match(toks, lang, quoted)  # themes: both languages
-        score = squash(score_tokens(toks, langs, self.lexicons, quoted))
+        themes_found: dict[str, list[tuple[int, int, int]]] = {}
+        lex_found: dict[str, list[tuple[int, int, int]]] = {}
+        for lg in LANGS:
+            cut = self._split[lg]
+            th: list[tuple[int, int, int]] = []
+            lx: list[tuple[int, int, int]] = []
+            for hit in self._combined[lg].find(toks):
+                if hit[2] < cut:
+                    th.append(hit)
+                else:
+                    lx.append((hit[0], hit[1], hit[2] - cut))
+            themes_found[lg] = th
+            lex_found[lg] = lx
+        matches = self.matcher.match(toks, lang, quoted, themes_found)  # both languages
+        score = squash(score_tokens(toks, langs, self.lexicons, quoted, None, lex_found))
         themes = tuple(m.key for m in matches)
         theme = themes[0] if themes else OTHER
         return Analysis(theme, themes, label(score), score, lang), matches

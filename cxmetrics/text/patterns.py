@@ -134,11 +134,21 @@ class Matcher:
         self._exact: dict[str, int] = {}
         self._prefix3: dict[str, list[tuple[str, int]]] = {}
         self._encoded: list[tuple[tuple[int, int], ...]] = []
-        self._by_first: dict[int, list[int]] = {}
+        # index: one-word patterns by atom; phrases whose second word is adjacent by
+        # (first atom, second atom); phrases with a gap after the first word by first atom
+        self._single: dict[int, list[int]] = {}
+        self._pair: dict[int, dict[int, list[int]]] = {}
+        self._gapped: dict[int, list[int]] = {}
         for idx, pat in enumerate(patterns):
             enc = tuple((self._atom(w), g) for w, g in zip(pat.words, pat.gaps, strict=True))
             self._encoded.append(enc)
-            self._by_first.setdefault(enc[0][0], []).append(idx)
+            first = enc[0][0]
+            if len(enc) == 1:
+                self._single.setdefault(first, []).append(idx)
+            elif enc[1][1] == 0:
+                self._pair.setdefault(first, {}).setdefault(enc[1][0], []).append(idx)
+            else:
+                self._gapped.setdefault(first, []).append(idx)
         self._memo: dict[str, tuple[int, ...]] = {}
 
     def _atom(self, w: Word) -> int:
@@ -163,7 +173,7 @@ class Matcher:
         a = self._exact.get(tok)
         if a is not None:
             found.append(a)
-        if self._stem:
+        if self._stem and not tok.isdigit():  # numbers only match "=exact" words
             a = self._stem.get(stem(tok, self.lang))
             if a is not None and a not in found:
                 found.append(a)
@@ -177,21 +187,37 @@ class Matcher:
 
     def find(self, toks: list[str]) -> list[tuple[int, int, int]]:
         """Every match as ``(start, end, pattern index)``, ``end`` exclusive, in text order."""
-        atoms = [self.atoms(t) for t in toks]
+        memo = self._memo
+        atoms = [memo[t] if t in memo else self.atoms(t) for t in toks]
         out: list[tuple[int, int, int]] = []
         n = len(toks)
+        single, pair, gapped, encoded = self._single, self._pair, self._gapped, self._encoded
         for i, here in enumerate(atoms):
             if not here:
                 continue
+            nxt = atoms[i + 1] if i + 1 < n else ()
             for a in here:
-                for idx in self._by_first.get(a, ()):
-                    enc = self._encoded[idx]
-                    if len(enc) == 1:
+                ones = single.get(a)
+                if ones:
+                    for idx in ones:
                         out.append((i, i + 1, idx))
-                        continue
-                    end = _extend(enc, atoms, toks, i + 1, 1, n)
-                    if end > 0:
-                        out.append((i, end, idx))
+                seconds = pair.get(a)
+                if seconds and nxt:
+                    for b in nxt:
+                        for idx in seconds.get(b, ()):
+                            enc = encoded[idx]
+                            if len(enc) == 2:
+                                out.append((i, i + 2, idx))
+                            else:
+                                end = _extend(enc, atoms, toks, i + 2, 2, n)
+                                if end:
+                                    out.append((i, end, idx))
+                gaps = gapped.get(a)
+                if gaps:
+                    for idx in gaps:
+                        end = _extend(encoded[idx], atoms, toks, i + 1, 1, n)
+                        if end:
+                            out.append((i, end, idx))
         return out
 
 
@@ -208,7 +234,9 @@ def _extend(
     A gap never skips a sentence end or a comma.
     """
     aid, gap = enc[k]
-    last = min(n, pos + gap + 1)
+    last = pos + gap + 1
+    if last > n:
+        last = n
     for j in range(pos, last):
         here = atoms[j]
         if aid in here:

@@ -74,19 +74,22 @@ class Lexicon:
     def __init__(self, lang: str, entries: list[tuple[Pattern, Entry]]) -> None:
         self.lang = lang
         self.entries = [e for _, e in entries]
-        self.matcher = Matcher(lang, [p for p, _ in entries])
+        self.patterns = [p for p, _ in entries]
+        self.matcher = Matcher(lang, self.patterns)
         self._size = [p.size for p, _ in entries]
         spec = {"exact": 2, "prefix": 1, "stem": 0}
         self._specific = [sum(spec[w.kind] for w in p.words) for p, _ in entries]
 
-    def segments(self, toks: list[str]) -> dict[int, tuple[int, Entry]]:
+    def segments(
+        self, toks: list[str], found: list[tuple[int, int, int]] | None = None
+    ) -> dict[int, tuple[int, Entry]]:
         """Best entry starting at each position: ``start -> (end, entry)``.
 
         Longest span first, then more pattern words, then the more specific pattern
         (``=exact`` over ``prefix*`` over a stemmed word), then file order.
         """
         best: dict[int, tuple] = {}
-        for start, end, idx in self.matcher.find(toks):
+        for start, end, idx in found if found is not None else self.matcher.find(toks):
             key = (end - start, self._size[idx], self._specific[idx], -idx)
             cur = best.get(start)
             if cur is None or key > cur[0]:
@@ -190,18 +193,20 @@ def score_tokens(
     lexicons: dict[str, Lexicon],
     quoted: list[bool] | None = None,
     trace: list[tuple[str, float]] | None = None,
+    found: dict[str, list[tuple[int, int, int]]] | None = None,
 ) -> float:
     """The raw weighted sum ``s`` of a token list (rule in the module docstring).
 
     ``quoted``: per token, True inside double quotes (ignored: someone else's words).
     ``trace``: if a list, receives ``(entry, contribution)`` pairs, for explanations.
+    ``found``: per language, the lexicon's matches already computed by the caller.
     """
     if not toks:
         return 0.0
     if isinstance(langs, str):
         langs = (langs,) + tuple(x for x in LANGS if x != langs)
     order = [lg for lg in langs if lg in lexicons]
-    segs = [lexicons[lg].segments(toks) for lg in order if lg in lexicons]
+    segs = [lexicons[lg].segments(toks, found[lg] if found is not None else None) for lg in order]
     contrib: list[list] = []  # [value, sentence index, label]
     sent = 0
     sent_start = 0

@@ -52,6 +52,7 @@ class ThemeMatcher:
         self.keys = taxonomy.keys
         self._order = {k: i for i, k in enumerate(self.keys)}
         self._matchers: dict[str, Matcher] = {}
+        self.patterns: dict[str, list] = {}  # per language, in owner order
         self._owner: dict[str, list[tuple[int, int, str]]] = {}
         for lang in LANGS:
             pats = []
@@ -63,17 +64,24 @@ class ThemeMatcher:
             for p in taxonomy.ignore.get(lang, ()):
                 pats.append(p)
                 owner.append((IGNORED, p.size, p.text))
+            self.patterns[lang] = pats
             self._matchers[lang] = Matcher(lang, pats)
             self._owner[lang] = owner
 
     def match(
-        self, toks: list[str], langs: tuple[str, ...] | str, quoted: list[bool] | None = None
+        self,
+        toks: list[str],
+        langs: tuple[str, ...] | str,
+        quoted: list[bool] | None = None,
+        found: dict[str, list[tuple[int, int, int]]] | None = None,
     ) -> list[ThemeMatch]:
         """Matched themes of a token list, strongest first (ties: taxonomy order).
 
         ``langs``: the languages whose patterns are tried, in order (a single language
         code means that language first, then the other). ``quoted``: per token, True
-        inside double quotes (such matches count half).
+        inside double quotes (such matches count half). ``found``: per language, the
+        matches of ``self.patterns[lang]`` already computed by the caller (the engine
+        runs one combined matcher for themes and sentiment).
         """
         if not toks:
             return []
@@ -82,7 +90,8 @@ class ThemeMatcher:
         cands: list[tuple[int, int, int, int, int, str]] = []
         for li, lg in enumerate(langs):
             owner = self._owner[lg]
-            for start, end, idx in self._matchers[lg].find(toks):
+            hits = found[lg] if found is not None else self._matchers[lg].find(toks)
+            for start, end, idx in hits:
                 ti, size, text = owner[idx]
                 cands.append((ti, -size, li, start, end, text))
         if not cands:
