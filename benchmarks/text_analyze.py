@@ -33,12 +33,12 @@ EN = (
 DECOR = ["", "", "", "", " 👍", " 😡😡", " <b>fatal</b>", ' "no existe"', " :(", " &amp; más"]
 
 
-def make_texts(n: int, seed: int) -> list[str]:
+def make_texts(n: int, seed: int, min_words: int = 5, max_words: int = 40) -> list[str]:
     rng = random.Random(seed)
     out = []
     for i in range(n):
         words = ES if rng.random() < 0.6 else EN
-        k = rng.randint(5, 40)
+        k = rng.randint(min_words, max_words)
         start = rng.randrange(len(words))
         body = " ".join(words[(start + j * rng.randint(1, 3)) % len(words)] for j in range(k))
         sep = rng.choice([". ", ", ", " "])
@@ -50,8 +50,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--min-words", type=int, default=5)
+    ap.add_argument("--max-words", type=int, default=40)
     args = ap.parse_args()
-    texts = make_texts(args.n, args.seed)
+    texts = make_texts(args.n, args.seed, args.min_words, args.max_words)
     assert len(set(texts)) == len(texts)
     words = sum(len(t.split()) for t in texts)
 

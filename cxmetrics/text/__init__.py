@@ -62,14 +62,17 @@ class Engine:
         self.matcher = ThemeMatcher(taxonomy)
         self.lexicons = default_lexicons()
         self._cache: dict[str, Analysis] = {}
-        # one matcher per language over theme patterns + lexicon entries: each text is
-        # scanned once per language; results are split by index at _split[lang]
-        self._combined: dict[str, Matcher] = {}
-        self._split: dict[str, int] = {}
-        for lg in LANGS:
-            theme_pats = self.matcher.patterns[lg]
-            self._split[lg] = len(theme_pats)
-            self._combined[lg] = Matcher(lg, theme_pats + self.lexicons[lg].patterns)
+        # one matcher over the theme patterns and lexicon entries of both languages: each
+        # text is scanned once; a hit's index tells whose it is (_route: kind, lang, local)
+        pats = []
+        self._route: list[tuple[int, str, int]] = []
+        for kind, per_lang in ((0, self.matcher.patterns), (1, None)):
+            for lg in LANGS:
+                group = per_lang[lg] if per_lang is not None else self.lexicons[lg].patterns
+                for local, p in enumerate(group):
+                    pats.append(p)
+                    self._route.append((kind, lg, local))
+        self._combined = Matcher(None, pats)
         self.blank = Analysis(NONE, (), "neutral", 0.0, default_lang)
 
     def details(self, text: str | None) -> tuple[Analysis, list[ThemeMatch]]:
@@ -82,19 +85,12 @@ class Engine:
         if not toks:  # only punctuation: no text to analyse
             return self.blank, []
         lang, langs = self._langs(toks, lower)
-        themes_found: dict[str, list[tuple[int, int, int]]] = {}
-        lex_found: dict[str, list[tuple[int, int, int]]] = {}
-        for lg in LANGS:
-            cut = self._split[lg]
-            th: list[tuple[int, int, int]] = []
-            lx: list[tuple[int, int, int]] = []
-            for hit in self._combined[lg].find(toks):
-                if hit[2] < cut:
-                    th.append(hit)
-                else:
-                    lx.append((hit[0], hit[1], hit[2] - cut))
-            themes_found[lg] = th
-            lex_found[lg] = lx
+        themes_found: dict[str, list[tuple[int, int, int]]] = {lg: [] for lg in LANGS}
+        lex_found: dict[str, list[tuple[int, int, int]]] = {lg: [] for lg in LANGS}
+        route = self._route
+        for start, end, idx in self._combined.find(toks):
+            kind, lg, local = route[idx]
+            (themes_found if kind == 0 else lex_found)[lg].append((start, end, local))
         matches = self.matcher.match(toks, lang, quoted, themes_found)  # both languages
         score = squash(score_tokens(toks, langs, self.lexicons, quoted, None, lex_found))
         themes = tuple(m.key for m in matches)

@@ -79,10 +79,12 @@ def clean(text: str | None) -> str:
         text = _MD_HEADING.sub("", text)
     if "_" in text:
         text = _MD_UNDERSCORE.sub(r"\1", text)
-    text = _MD_EMPH.sub("", text)
-    text = _SPACES.sub(" ", text)
-    text = _NEWLINES.sub("\n", text)
-    return text.strip()
+    if "*" in text or "~" in text or "`" in text or "_" in text:
+        text = _MD_EMPH.sub("", text)
+    if "\n" not in text:
+        return " ".join(text.split())
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 # --------------------------------------------------------------------------- folding
@@ -93,9 +95,10 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": 
 
 def fold(text: str) -> str:
     """Lower case without accents: "Atención ÑOÑO" -> "atencion nono"."""
-    text = text.lower().translate(_APOSTROPHES)
+    text = text.lower()
     if text.isascii():
-        return text
+        return text.translate(_APOSTROPHES) if "`" in text else text
+    text = text.translate(_APOSTROPHES)
     text = unicodedata.normalize("NFKD", text)
     text = _COMBINING.sub("", text)
     return unicodedata.normalize("NFC", text)
@@ -109,15 +112,6 @@ _EMOJI = (
     "\U0001fa70-\U0001faff\u231a\u231b\u23e9-\u23fa\u2600-\u27bf\u2b50\u2b55\u2764\u2b06\u2b07\u2b05\u27a1"
 )
 _DROP = re.compile("[\U0001f3fb-\U0001f3ff\ufe0e\ufe0f\u200d\u20e3]")
-_TOKEN = re.compile(
-    r"(?P<emo>(?<![^\W_])[:;=]'?-?[()dp/\\|\[\]](?![^\W_]))"  # :) :-( ;) :D :/ =)
-    r"|(?P<word>[^\W_]+(?:'[^\W_]+)*)"
-    rf"|(?P<emoji>[{_EMOJI}])"
-    r"|(?P<cur>[\u20ac$\u00a3])"
-    r"|(?P<quote>[\"\u201c\u201d\u00ab\u00bb\u201e])"
-    r"|(?P<sent>[.!?;:\n\u00a1\u00bf]+)"
-    r"|(?P<comma>,)"
-)
 _QUOTE_CHARS = re.compile('["\u201c\u201d\u00ab\u00bb\u201e]')
 _EMOTICONS = {
     ":)": "🙂",
@@ -142,6 +136,17 @@ _EMOTICONS = {
 }
 
 
+_FAST_TOKEN = re.compile(
+    r"[^\W_]+(?:'[^\W_]+)*"
+    r"|(?<![^\W_])[:;=]'?-?[()dp/\\|\[\]](?![^\W_])"
+    rf"|[{_EMOJI}]"
+    r"|[\u20ac$\u00a3\"\u201c\u201d\u00ab\u00bb\u201e,]"
+    r"|[.!?;:\n\u00a1\u00bf]+"
+)
+_QUOTE_SET = frozenset('"\u201c\u201d\u00ab\u00bb\u201e')
+_SENT_START = frozenset(".!?;:\n\u00a1\u00bf")
+
+
 def tokenize(folded: str) -> tuple[list[str], list[bool] | None]:
     """Tokens of cleaned, folded text, and which of them stand inside double quotes.
 
@@ -156,35 +161,41 @@ def tokenize(folded: str) -> tuple[list[str], list[bool] | None]:
     flags: list[bool] | None = [] if quotes_left else None
     out: list[str] = []
     append = out.append
-    for m in _TOKEN.finditer(folded):
-        kind = m.lastgroup
-        if kind == "word" or kind == "emoji" or kind == "cur":
-            append(m.group())
-        elif kind == "emo":
-            emo = _EMOTICONS.get(m.group())
-            if emo is None:
+    last = ""  # the last token appended ("" at the start)
+    for tok in _FAST_TOKEN.findall(folded):
+        c = tok[0]
+        if c.isalnum():
+            pass
+        elif c in _SENT_START:
+            emo = _EMOTICONS.get(tok) if len(tok) > 1 else None
+            if emo is not None:
+                tok = emo
+            elif last == "" or last == SENTENCE:
                 continue
-            append(emo)
-        elif kind == "quote":
+            elif last == COMMA:
+                out[-1] = SENTENCE
+                last = SENTENCE
+                continue
+            else:
+                tok = SENTENCE
+        elif c == ",":
+            if last == "" or last == SENTENCE or last == COMMA:
+                continue
+        elif c in _QUOTE_SET:
             if quotes_left:
                 quotes_left -= 1
                 inside = not inside
             continue
-        elif kind == "sent":
-            if out and out[-1] not in BOUNDARIES:
-                append(SENTENCE)
-            elif out and out[-1] == COMMA:
-                out[-1] = SENTENCE
+        elif c == "=" or (len(tok) > 1 and c in ":;"):
+            emo = _EMOTICONS.get(tok)
+            if emo is None:
                 continue
-            else:
-                continue
-        elif out and out[-1] not in BOUNDARIES:
-            append(COMMA)
-        else:
-            continue
+            tok = emo
+        append(tok)
+        last = tok
         if flags is not None:
             flags.append(inside)
-    if out and out[-1] in BOUNDARIES:
+    if out and (last == SENTENCE or last == COMMA):
         out.pop()
         if flags:
             flags.pop()

@@ -126,11 +126,13 @@ class Matcher:
     least one atom.
     """
 
-    def __init__(self, lang: str, patterns: list[Pattern]) -> None:
+    def __init__(self, lang: str | None, patterns: list[Pattern]) -> None:
+        """``lang``: the language of the stems; ``None``: each pattern's own ``lang``
+        (one matcher for patterns of both languages)."""
         self.lang = lang
         self.patterns = patterns
-        self._atom_ids: dict[Word, int] = {}
-        self._stem: dict[str, int] = {}
+        self._atom_ids: dict[tuple[str, Word], int] = {}
+        self._stem: dict[str, dict[str, int]] = {}
         self._exact: dict[str, int] = {}
         self._prefix3: dict[str, list[tuple[str, int]]] = {}
         self._encoded: list[tuple[tuple[int, int], ...]] = []
@@ -140,7 +142,8 @@ class Matcher:
         self._pair: dict[int, dict[int, list[int]]] = {}
         self._gapped: dict[int, list[int]] = {}
         for idx, pat in enumerate(patterns):
-            enc = tuple((self._atom(w), g) for w, g in zip(pat.words, pat.gaps, strict=True))
+            plang = lang or pat.lang
+            enc = tuple((self._atom(w, plang), g) for w, g in zip(pat.words, pat.gaps, strict=True))
             self._encoded.append(enc)
             first = enc[0][0]
             if len(enc) == 1:
@@ -150,14 +153,20 @@ class Matcher:
             else:
                 self._gapped.setdefault(first, []).append(idx)
         self._memo: dict[str, tuple[int, ...]] = {}
+        # one lookup per atom in find(): atom -> (one-word, adjacent-second, gapped)
+        self._index: dict[int, tuple[list[int], dict[int, list[int]], list[int]]] = {
+            a: (self._single.get(a, []), self._pair.get(a, {}), self._gapped.get(a, []))
+            for a in set(self._single) | set(self._pair) | set(self._gapped)
+        }
 
-    def _atom(self, w: Word) -> int:
-        aid = self._atom_ids.get(w)
+    def _atom(self, w: Word, lang: str) -> int:
+        key = (lang if w.kind == "stem" else "", w)
+        aid = self._atom_ids.get(key)
         if aid is None:
             aid = len(self._atom_ids)
-            self._atom_ids[w] = aid
+            self._atom_ids[key] = aid
             if w.kind == "stem":
-                self._stem[w.value] = aid
+                self._stem.setdefault(lang, {})[w.value] = aid
             elif w.kind == "exact":
                 self._exact[w.value] = aid
             else:
@@ -174,9 +183,10 @@ class Matcher:
         if a is not None:
             found.append(a)
         if self._stem and not tok.isdigit():  # numbers only match "=exact" words
-            a = self._stem.get(stem(tok, self.lang))
-            if a is not None and a not in found:
-                found.append(a)
+            for lg, stems in self._stem.items():
+                a = stems.get(stem(tok, lg))
+                if a is not None and a not in found:
+                    found.append(a)
         for p, a in self._prefix3.get(tok[:3], ()):
             if tok.startswith(p) and a not in found:
                 found.append(a)
@@ -191,20 +201,24 @@ class Matcher:
         atoms = [memo[t] if t in memo else self.atoms(t) for t in toks]
         out: list[tuple[int, int, int]] = []
         n = len(toks)
-        single, pair, gapped, encoded = self._single, self._pair, self._gapped, self._encoded
+        index, encoded = self._index, self._encoded
         for i, here in enumerate(atoms):
             if not here:
                 continue
             nxt = atoms[i + 1] if i + 1 < n else ()
             for a in here:
-                ones = single.get(a)
-                if ones:
-                    for idx in ones:
-                        out.append((i, i + 1, idx))
-                seconds = pair.get(a)
+                entry = index.get(a)
+                if entry is None:
+                    continue
+                ones, seconds, gaps = entry
+                for idx in ones:
+                    out.append((i, i + 1, idx))
                 if seconds and nxt:
                     for b in nxt:
-                        for idx in seconds.get(b, ()):
+                        more = seconds.get(b)
+                        if more is None:
+                            continue
+                        for idx in more:
                             enc = encoded[idx]
                             if len(enc) == 2:
                                 out.append((i, i + 2, idx))
@@ -212,12 +226,10 @@ class Matcher:
                                 end = _extend(enc, atoms, toks, i + 2, 2, n)
                                 if end:
                                     out.append((i, end, idx))
-                gaps = gapped.get(a)
-                if gaps:
-                    for idx in gaps:
-                        end = _extend(encoded[idx], atoms, toks, i + 1, 1, n)
-                        if end:
-                            out.append((i, end, idx))
+                for idx in gaps:
+                    end = _extend(encoded[idx], atoms, toks, i + 1, 1, n)
+                    if end:
+                        out.append((i, end, idx))
         return out
 
 
