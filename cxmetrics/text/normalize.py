@@ -96,9 +96,12 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": 
 def fold(text: str) -> str:
     """Lower case without accents: "Atención ÑOÑO" -> "atencion nono"."""
     text = text.lower()
+    if "`" in text:
+        text = text.replace("`", "'")
     if text.isascii():
-        return text.translate(_APOSTROPHES) if "`" in text else text
-    text = text.translate(_APOSTROPHES)
+        return text
+    if "\u2019" in text or "\u2018" in text or "\u00b4" in text:
+        text = text.translate(_APOSTROPHES)
     text = unicodedata.normalize("NFKD", text)
     text = _COMBINING.sub("", text)
     return unicodedata.normalize("NFC", text)

@@ -10,8 +10,10 @@ Rule, applied left to right over the tokens (``normalize.tokens``):
    (only when the text has a marker word of that other language: customers mix
    languages). Emoji are entries of both.
 2. A *sentiment word* contributes its weight, multiplied by any pending intensifier
-   (the product of the intensifiers of the two tokens before it, capped at 3).
-3. A *negator* flips the next sentiment word within ``NEG_SCOPE`` (3) tokens: a positive
+   (one ending at most two tokens before it; consecutive intensifiers multiply, capped
+   at 3).
+3. A *negator* flips the next sentiment word starting within ``NEG_SCOPE`` (3) tokens
+   after it: a positive
    weight becomes ``FLIP_POSITIVE`` (-0.8) x weight, a negative one ``FLIP_NEGATIVE``
    (-0.6) x weight, so "no me gustó" is negative and "not bad" mildly positive. Another
    negator inside the reach extends it without flipping back ("no está nada mal",
@@ -207,64 +209,58 @@ def score_tokens(
         langs = (langs,) + tuple(x for x in LANGS if x != langs)
     order = [lg for lg in langs if lg in lexicons]
     segs = [lexicons[lg].segments(toks, found[lg] if found is not None else None) for lg in order]
+    # The best entry at each position, detected language first.
+    best: dict[int, tuple[int, Entry]] = {}
+    for seg in reversed(segs):
+        best.update(seg)
+    if quoted is not None:
+        best = {p: v for p, v in best.items() if not quoted[p]}
+    # Walk the events only: entries and boundaries, in text order. Reaches (negation,
+    # intensifier) are measured in token positions from the end of the modifier.
+    events = sorted(set(best) | {i for i, t in enumerate(toks) if t == SENTENCE or t == COMMA})
     contrib: list[list] = []  # [value, sentence index, label]
     sent = 0
     sent_start = 0
-    neg_left = 0
+    neg_until = -1  # a sentiment word starting before this position is negated
     neg_pending = False
     mult = 1.0
-    mult_left = 0
+    mult_until = -1
     after = 1.0
-    i = 0
-    n = len(toks)
-
-    def close_negation() -> None:
-        nonlocal neg_pending, neg_left
-        if neg_pending:
+    cursor = 0
+    for p in events:
+        if p < cursor:
+            continue  # inside the previous entry
+        if neg_pending and p >= neg_until:
             contrib.append([DANGLING_NEGATION * after, sent, "(negation)"])
-        neg_pending = False
-        neg_left = 0
-
-    while i < n:
-        tok = toks[i]
+            neg_pending = False
+        tok = toks[p]
         if tok == SENTENCE or tok == COMMA:
-            close_negation()
-            mult, mult_left = 1.0, 0
+            if neg_pending:
+                contrib.append([DANGLING_NEGATION * after, sent, "(negation)"])
+                neg_pending = False
+            neg_until = mult_until = -1
+            mult = 1.0
             if tok == SENTENCE:
                 sent += 1
                 after = 1.0
                 sent_start = len(contrib)
-            i += 1
+            cursor = p + 1
             continue
-        hit = None
-        if quoted is None or not quoted[i]:
-            for seg in segs:
-                hit = seg.get(i)
-                if hit is not None:
-                    break
-        if hit is None or (hit[1].kind == POLAR and hit[1].value == 0.0):
-            span = 1 if hit is None else hit[0] - i
-            i += span
-            if neg_left:
-                neg_left = max(0, neg_left - span)
-                if not neg_left:
-                    close_negation()
-            if mult_left:
-                mult_left = max(0, mult_left - span)
-                if not mult_left:
-                    mult = 1.0
-            continue
-        end, entry = hit
-        i = end
+        end, entry = best[p]
+        cursor = end
         kind = entry.kind
         if kind == NEGATOR:
-            neg_left = NEG_SCOPE
+            neg_until = end + NEG_SCOPE
             neg_pending = True
         elif kind == INTENSIFIER:
-            mult = min(MAX_MULTIPLIER, mult * entry.value)
-            mult_left = INTENSIFIER_REACH
+            mult = min(MAX_MULTIPLIER, mult * entry.value) if p < mult_until else entry.value
+            mult_until = end + INTENSIFIER_REACH
         elif kind == CONTRAST:
-            close_negation()
+            if neg_pending:
+                contrib.append([DANGLING_NEGATION * after, sent, "(negation)"])
+                neg_pending = False
+            neg_until = mult_until = -1
+            mult = 1.0
             before = 1.0 / entry.value
             if len(contrib) > sent_start:
                 for c in contrib[sent_start:]:
@@ -274,18 +270,18 @@ def score_tokens(
                     if c[1] == sent - 1:
                         c[0] *= before
             after = entry.value
-            mult, mult_left = 1.0, 0
-        else:
-            v = entry.value * mult
+        elif entry.value != 0.0:  # weight 0: an "ignore" phrase, like plain tokens
+            v = entry.value * (mult if p < mult_until else 1.0)
             text = entry.text
-            if neg_left:
+            if p < neg_until:
                 v *= FLIP_POSITIVE if v > 0 else FLIP_NEGATIVE
-                neg_left = 0
+                neg_until = -1
                 neg_pending = False
                 text = "NOT " + text
             contrib.append([v * after, sent, text])
-            mult, mult_left = 1.0, 0
-    close_negation()
+            mult, mult_until = 1.0, -1
+    if neg_pending:
+        contrib.append([DANGLING_NEGATION * after, sent, "(negation)"])
     if trace is not None:
         trace.extend((c[2], round(c[0], 4)) for c in contrib)
     return sum(c[0] for c in contrib)

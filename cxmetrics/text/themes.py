@@ -96,23 +96,25 @@ class ThemeMatcher:
                 cands.append((ti, -size, li, start, end, text))
         if not cands:
             return []
-        blocked: set[int] = set()
+        blocked = 0  # bit i set: token i is covered by an ignore phrase
         for ti, _neg, _li, start, end, _text in cands:
             if ti == IGNORED:
-                blocked.update(range(start, end))
+                blocked |= ((1 << (end - start)) - 1) << start
         cands.sort()
         n_early = max(1, int(len(toks) * EARLY_SHARE + 0.999999))
         per: dict[int, list] = {}
         for ti, negsize, _li, start, end, text in cands:
-            if ti == IGNORED or (blocked and not blocked.isdisjoint(range(start, end))):
+            if ti == IGNORED:
+                continue
+            mask = ((1 << (end - start)) - 1) << start
+            if blocked & mask:
                 continue
             acc = per.get(ti)
             if acc is None:
-                acc = per[ti] = [0.0, 0, start, [], []]  # score, count, first, spans, texts
-            spans = acc[3]
-            if any(start < e and s < end for s, e in spans):
-                continue
-            spans.append((start, end))
+                acc = per[ti] = [0.0, 0, start, 0, []]  # score, count, first, claimed, texts
+            elif acc[3] & mask:
+                continue  # overlaps a longer match already counted for this theme
+            acc[3] |= mask
             w = -negsize * (EARLY_BONUS if start < n_early else 1.0)
             if quoted is not None and quoted[start]:
                 w *= QUOTED_WEIGHT
