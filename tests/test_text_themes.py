@@ -213,3 +213,34 @@ def test_explain_names_the_evidence() -> None:
     assert e["analysis"] == analyze("No me gustó nada la factura")
     assert e["themes"][0][0] == "billing"
     assert any(name.startswith("NOT ") for name, _ in e["sentiment"])
+
+
+def test_evaluate_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from cxmetrics.text.evaluate import main
+
+    csv_path = tmp_path / "dev.csv"
+    csv_path.write_text(
+        "id,lang,text,themes,sentiment\n"
+        "1,es,La factura viene mal,billing,negative\n"
+        '2,es,"Todo bien, gracias",,positive\n'
+        "3,en,The agent was rude,agent_attitude,negative\n"
+        "4,en,Waited an hour on hold,waiting_time,neutral\n",
+        encoding="utf-8",
+    )
+    assert main([str(csv_path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"en", "es", "all"}
+    assert out["es"]["primary_accuracy"] == 1.0  # row 2: no true theme, predicted "other"
+    assert out["es"]["themes"]["billing"] == {
+        "precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1, "predicted": 1
+    }
+    assert out["en"]["sentiment_accuracy"] == 0.5
+    assert out["en"]["sentiment_confusion"]["neutral"]["negative"] == 1
+    assert main([str(csv_path)]) == 0
+    assert "primary-theme accuracy" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,lang,text,themes,sentiment\n1,es,x,nope,negative\n", encoding="utf-8")
+    assert main([str(bad)]) == 2
+    assert "unknown theme(s) nope" in capsys.readouterr().err
