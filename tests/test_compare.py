@@ -32,7 +32,8 @@ def cube_source(rows: list[tuple], max_ts: datetime) -> Source:
     con.execute(f"CREATE TABLE cube (kpi VARCHAR, day DATE, {dims}, n BIGINT, s1 DOUBLE, s2 DOUBLE)")
     for kpi, day, channel, state, n, s1, s2 in rows:
         con.execute(
-            "INSERT INTO cube VALUES (?, ?, ?, 'billing', 'billing', ?, 'consumer', 'mid', 'Madrid', 'p', ?, ?, ?)",
+            "INSERT INTO cube VALUES (?, ?, ?, 'billing', 'billing', ?, 'consumer', 'mid', 'Madrid', 'p', 'unknown', "
+            "'unknown', ?, ?, ?)",
             [kpi, day, channel, state, n, s1, s2],
         )
     return Source(con=con, max_ts=max_ts, anchor=ANCHOR)

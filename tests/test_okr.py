@@ -71,7 +71,8 @@ def cube_source(rows: list[tuple], max_ts: datetime) -> Source:
     con.execute(f"CREATE TABLE cube (kpi VARCHAR, day DATE, {dims}, n BIGINT, s1 DOUBLE, s2 DOUBLE)")
     for kpi, day, channel, n, s1 in rows:
         con.execute(
-            "INSERT INTO cube VALUES (?, ?, ?, 'x', 'x', 'anonymous', 'consumer', 'mid', 'R', 'p', ?, ?, 0)",
+            "INSERT INTO cube VALUES (?, ?, ?, 'x', 'x', 'anonymous', 'consumer', 'mid', 'R', 'p', 'unknown', 'unknown', "
+            "?, ?, 0)",
             [kpi, day, channel, n, s1],
         )
     return Source(con=con, max_ts=max_ts, anchor=date(2026, 1, 5))

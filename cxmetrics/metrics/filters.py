@@ -24,6 +24,8 @@ CATEGORICAL_DIMS: tuple[str, ...] = (
     "value_tier",
     "region",
     "plan",
+    "theme",  # of a survey verbatim (none: no verbatim); unknown for other records
+    "sentiment",
 )
 TIME_DIMS: tuple[str, ...] = ("day", "week", "month", "period")
 DIMENSIONS: tuple[str, ...] = CATEGORICAL_DIMS + TIME_DIMS
@@ -34,6 +36,7 @@ CLOSED_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "identity_state": schema.IDENTITY_STATES,
     "segment": schema.SEGMENTS + ("unknown",),
     "value_tier": schema.VALUE_TIERS + ("unknown",),
+    "sentiment": ("negative", "neutral", "positive", "unknown"),
 }
 
 

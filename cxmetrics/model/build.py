@@ -9,7 +9,7 @@ import duckdb
 
 from cxmetrics.core.settings import get_settings
 from cxmetrics.ingest import store as db
-from cxmetrics.model import incremental, steps
+from cxmetrics.model import incremental, steps, verbatims
 
 Progress = Callable[[str], None]
 
@@ -21,6 +21,7 @@ def build_model(con: duckdb.DuckDBPyConnection, progress: Progress | None = None
 
 
 def _run_steps(con: duckdb.DuckDBPyConnection, say: Progress, timings: dict[str, float]) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {verbatims.TABLE}")  # a full rebuild analyses every text again
     for name, step in steps.STEPS:  # read at call time: tests may replace a step
         say(f"model: {name}")
         t0 = time.perf_counter()

@@ -46,7 +46,7 @@ from cxmetrics.ingest import store as db
 from cxmetrics.ingest.schema import EVENT_COLUMNS
 from cxmetrics.metrics.filters import CATEGORICAL_DIMS
 from cxmetrics.metrics.registry import KPIS
-from cxmetrics.model import cube, events, identity, insights, journeys, records, steps
+from cxmetrics.model import cube, events, identity, insights, journeys, records, steps, verbatims
 
 Progress = Callable[[str], None]
 SCRATCH = "inc"
@@ -102,8 +102,11 @@ def fingerprint() -> str:
 
     h = hashlib.sha256()
     pkg = Path(__file__).resolve().parent
-    # the model's own code, and the registry whose SQL builds the cube
-    for path in sorted([*pkg.glob("*.py"), pkg.parent / "metrics" / "registry.py"]):
+    # the model's own code, the registry whose SQL builds the cube, and the text analysis
+    # (its code, taxonomy and lexicons) that gives survey records their theme and sentiment
+    data = pkg.parent.parent / "data"
+    text = [*(pkg.parent / "text").glob("*.py"), data / "themes.yaml", *sorted((data / "sentiment").glob("*.yaml"))]
+    for path in sorted([*pkg.glob("*.py"), pkg.parent / "metrics" / "registry.py", *text]):
         h.update(path.name.encode())
         h.update(path.read_bytes())
     s = get_settings()
@@ -483,6 +486,7 @@ def update(con: duckdb.DuckDBPyConnection, since: int, max_share: float, say: Pr
     up = _Update(con, since, max_share, say)
     up.changes.since = since
     by_name = dict(steps.STEPS)
+    verbatims.add_new(con)  # the texts of the new surveys, before the records read them
 
     def run_full(step_names: tuple[str, ...]) -> None:
         for step in step_names:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import duckdb
 
-from cxmetrics.model.records import cohort, cohort_join, source_dims
+from cxmetrics.model.records import cohort, cohort_join, no_text_dims, source_dims
 
 JOURNEY_COLUMNS = "t, channel, intent, journey_type, identity_state, segment, value_tier, region, plan, consent"
-RECORD_COLUMNS = "channel, intent, journey_type, identity_state, segment, value_tier, region, plan, consent"
+RECORD_COLUMNS = ("channel, intent, journey_type, identity_state, segment, value_tier, region, plan, consent, "
+                  "theme, sentiment")
 RESEARCH_WINDOW_DAYS = 30
 HIGH_INTENT = ("contract_termination", "device_upgrade")
 
@@ -45,7 +46,8 @@ def build_insights(con: duckdb.DuckDBPyConnection) -> None:
             SELECT DISTINCT c.contact_id FROM c JOIN events r
               ON r.event_type = 'survey_response' AND r.contact_id = c.contact_id
              AND r.ts >= c.ts AND r.ts <= c.ts + INTERVAL 7 DAY)
-        SELECT c.event_id AS record_id, c.ts AS t, {source_dims('c')}, {cohort('c')}, c.person, c.contact_id,
+        SELECT c.event_id AS record_id, c.ts AS t, {source_dims('c')}, {cohort('c')}, {no_text_dims()}, c.person,
+               c.contact_id,
                h.contact_id IS NOT NULL AS handed_off,
                h.contact_id IS NOT NULL AND EXISTS (
                    SELECT 1 FROM events a WHERE a.event_type = 'agent_connected'

@@ -24,7 +24,7 @@ from cxmetrics.model.events import first_by_time
 
 COHORT_DIMS = ("segment", "value_tier", "region", "plan")
 # Columns every record table shares, in this order (the cube and filters rely on them).
-RECORD_DIMS = ("channel", "intent", "journey_type", "identity_state") + COHORT_DIMS
+RECORD_DIMS = ("channel", "intent", "journey_type", "identity_state") + COHORT_DIMS + ("theme", "sentiment")
 
 
 def cohort(person_table: str) -> str:
@@ -38,6 +38,11 @@ def cohort(person_table: str) -> str:
         + f", coalesce(CASE WHEN {person_table}.person_is_customer THEN cu.consent_analytics END, true)"
         " AS consent"
     )
+
+
+def no_text_dims() -> str:
+    """theme and sentiment of a record that is not a survey response: unknown."""
+    return "'unknown' AS theme, 'unknown' AS sentiment"
 
 
 def cohort_join(person_table: str) -> str:
@@ -63,10 +68,13 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
         SELECT j.journey_id AS record_id, j.start_ts AS t, j.channel,
                coalesce(j.first_intent, j.journey_type, 'unknown') AS intent,
                coalesce(j.journey_type, 'unknown') AS journey_type, j.identity_state,
-               {cohort('j')}, j.person, j.completed, j.n_page_views, rated.journey_id IS NOT NULL AS rated
+               {cohort('j')}, {no_text_dims()}, j.person, j.completed, j.n_page_views,
+               rated.journey_id IS NOT NULL AS rated
         FROM journeys j LEFT JOIN rated USING (journey_id) {cohort_join('j')}"""
     )
     # Survey records: source is the rated contact, else the rated journey, else itself.
+    # theme and sentiment of the verbatim (verbatim_nlp); a response without one has theme
+    # 'none' and sentiment 'unknown' (docs/metrics.md).
     con.execute(
         f"""CREATE OR REPLACE TABLE rec_survey AS
         WITH src AS (
@@ -91,9 +99,11 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
             LEFT JOIN contact_first c ON c.contact_id = r.contact_id
             LEFT JOIN journeys j ON j.journey_id = r.journey_id
             WHERE r.event_type = 'survey_response')
-        SELECT s.event_id AS record_id, s.ts AS t, {source_dims('s')}, {cohort('s')}, s.person, s.source,
-               s.survey_type, s.score, s.verbatim, s.contact_id, s.journey_id
-        FROM src s {cohort_join('s')}"""
+        SELECT s.event_id AS record_id, s.ts AS t, {source_dims('s')}, {cohort('s')},
+               CASE WHEN s.verbatim IS NULL THEN 'none' ELSE coalesce(v.theme, 'unknown') END AS theme,
+               CASE WHEN s.verbatim IS NULL THEN 'unknown' ELSE coalesce(v.sentiment, 'unknown') END AS sentiment,
+               s.person, s.source, s.survey_type, s.score, s.verbatim, s.contact_id, s.journey_id
+        FROM src s {cohort_join('s')} LEFT JOIN verbatim_nlp v ON v.verbatim = s.verbatim"""
     )
     # FCR episodes: the first event of each contact_id, with a person, grouped by
     # (person, intent) in (ts, event_id) order; a contact within 7 days of the episode's
@@ -121,7 +131,7 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute(
         f"""CREATE OR REPLACE TABLE rec_fcr AS
-        SELECT c.event_id AS record_id, c.ts AS t, {source_dims('c')}, {cohort('c')}, c.person,
+        SELECT c.event_id AS record_id, c.ts AS t, {source_dims('c')}, {cohort('c')}, {no_text_dims()}, c.person,
                c.contact_id, c.last_in_window - c.rn AS repeats,
                (c.last_in_window = c.rn) AS resolved,
                c.ts + INTERVAL 7 DAY AS window_close,
@@ -153,7 +163,7 @@ def build_records(con: duckdb.DuckDBPyConnection) -> None:
                    an.agent_ts IS NULL AS abandoned,
                    date_diff('microsecond', h.ts, an.agent_ts) / 60000000 AS answer_minutes
             FROM h LEFT JOIN contact_first cf USING (contact_id) LEFT JOIN answered an USING (contact_id))
-        SELECT hs.event_id AS record_id, hs.ts AS t, {source_dims('hs')}, {cohort('hs')}, hs.person,
+        SELECT hs.event_id AS record_id, hs.ts AS t, {source_dims('hs')}, {cohort('hs')}, {no_text_dims()}, hs.person,
                hs.contact_id, hs.abandoned, hs.answer_minutes
         FROM hs {cohort_join('hs')}"""
     )

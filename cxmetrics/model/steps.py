@@ -10,7 +10,17 @@ from collections.abc import Callable
 
 import duckdb
 
-from cxmetrics.model import churn, cube, events, identity, insights, journeys, quality, records
+from cxmetrics.model import (
+    churn,
+    cube,
+    events,
+    identity,
+    insights,
+    journeys,
+    quality,
+    records,
+    verbatims,
+)
 
 STEPS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], object]]] = [
     ("identity links", identity.build_links),
@@ -19,6 +29,7 @@ STEPS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], object]]] = [
     ("identifier lookup", identity.build_ident_lookup),
     ("enriching events", events.build_events_enriched),
     ("journeys", journeys.build_journeys),
+    ("verbatim themes and sentiment", verbatims.build_verbatims),
     ("KPI records", records.build_records),
     ("journey, contact and churn insights", insights.build_insights),
     ("cube", cube.build_cube),
