@@ -2,8 +2,8 @@
 (CONTRACT.md section 8; docs/metrics.md, "The period of the churn KPIs").
 
 A record is a (person, period): the period is each bucket of the query's time dimensions
-(several: the days they share) clipped to ``--from``/``--to``, or the range itself without
-a time dimension. The person is active in it (an event on one of its local days) and has
+(grouped by or filtered on; several: the days they share) clipped to ``--from``/``--to``,
+or the range itself without a time dimension. The person is active in it (an event on one of its local days) and has
 no ``churn`` before its first day. ``churn_rate`` counts those whose first churn falls in
 the period; ``churn_after_bad_experience`` takes the ones with a negative experience in it
 and counts a churn within 30 days of the first one, and beside it the same for the others,
@@ -95,7 +95,9 @@ def churn_stats(source: Source, kpis: Sequence[str], by: Sequence[str], spec: Fi
     for dim, values in spec.dims.items():
         if dim in CATEGORICAL_DIMS and dim not in PERSON_DIMS and "unknown" not in values:
             return []
-    time_dims = [d for d in by if d in TIME_DIMS]
+    # the period's buckets: the time dimensions grouped by, and those filtered on (a filter
+    # month=2026-02 makes months the periods even without --by month)
+    time_dims = list(dict.fromkeys([*(d for d in by if d in TIME_DIMS), *(d for d in spec.dims if d in TIME_DIMS)]))
     params: list[Any] = []
     where = ["true"]
     if spec.date_from:
@@ -119,8 +121,8 @@ def churn_stats(source: Source, kpis: Sequence[str], by: Sequence[str], spec: Fi
         if dim in PERSON_DIMS:
             person_where.append(f"p.{dim} IN ({', '.join('?' for _ in values)})")
             person_params.extend(values)
-    group = [*time_dims, *(d for d in by if d not in TIME_DIMS)]
-    outer = [d if d in time_dims else (f"p.{d} AS {d}" if d in PERSON_DIMS else f"'unknown' AS {d}") for d in group]
+    group = [*(d for d in by if d in TIME_DIMS), *(d for d in by if d not in TIME_DIMS)]
+    outer = [d if d in TIME_DIMS else (f"p.{d} AS {d}" if d in PERSON_DIMS else f"'unknown' AS {d}") for d in group]
     cday = day_sql(source.tz, "p.first_churn_ts")
     active = f"({cday} IS NULL OR {cday} >= pb.bstart)"
     window = f"INTERVAL {WINDOW_DAYS} DAY"

@@ -137,7 +137,8 @@ def _with_distributions(source: Source, groups: list[GroupStats], kpis: Sequence
             f"FROM {records_relation(kspec.record_table)} WHERE {' AND '.join(where)} "
             f"AND {kspec.value} IS NOT NULL GROUP BY ALL", params).fetchall()
         for r in rows:
-            dists[(tuple(r[: len(by)]), kpi)] = sorted((float(v), int(c)) for v, c in r[len(by)].items())
+            if r[len(by)] is not None:  # no record at all: one empty group
+                dists[(tuple(r[: len(by)]), kpi)] = sorted((float(v), int(c)) for v, c in r[len(by)].items())
     return [dataclasses.replace(g, dist=tuple(dists.get((tuple(g.group[d] for d in by), g.kpi), ())))
             if g.kpi in kpis else g for g in groups]
 
