@@ -23,6 +23,7 @@ import pytest
 from cxmetrics import cli
 from cxmetrics.metrics.engine import kpi_table
 from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.metrics.registry import ALL_KPIS
 from cxmetrics.serving import snapshot
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
@@ -94,6 +95,8 @@ SLICES = [
     pytest.param(("intent",), FilterSpec.from_pairs(["channel=web", "channel=voice"]), id="by-intent-filtered"),
     pytest.param(("period",), FilterSpec(date_from=date(2026, 1, 20), date_to=date(2026, 2, 15)), id="by-period-range"),
     pytest.param(("week",), FilterSpec(as_of=datetime(2026, 2, 20, 12)), id="by-week-as-of"),
+    pytest.param(("theme", "sentiment"), FilterSpec(), id="by-theme-sentiment"),
+    pytest.param(("month", "region"), FilterSpec(), id="by-month-region"),
 ]
 
 
@@ -102,14 +105,17 @@ def test_kpis_are_equal(demo_db: Path, spark_out: Path, by: tuple[str, ...], spe
     duck_source = snapshot.open_snapshot(demo_db)
     spark_source = snapshot.open_snapshot(spark_out)
     assert duck_source is not None and spark_source is not None
-    expected = kpi_table(duck_source, None, by, spec)
-    got = kpi_table(spark_source, None, by, spec)
+    # every KPI of the registry: the six of section 4 and the operations and churn ones
+    expected = kpi_table(duck_source, ALL_KPIS, by, spec)
+    got = kpi_table(spark_source, ALL_KPIS, by, spec)
     assert len(expected) > 0
     assert [(*(r[d] for d in by), r["kpi"], r["n"]) for r in got] == [
         (*(r[d] for d in by), r["kpi"], r["n"]) for r in expected
     ]
     for g, e in zip(got, expected, strict=True):
-        for key in ("value", "ci_low", "ci_high"):
+        for key in ("value", "ci_low", "ci_high", "p90", "baseline_value", "baseline_n", "diff", "p_value"):
+            if key not in e:
+                continue
             if e[key] is None:
                 assert g[key] is None
             else:
