@@ -1,4 +1,5 @@
-"""Overview (executives): six KPI tiles with interval, delta vs the previous period and trend."""
+"""Overview (executives): KPI tiles with interval, delta vs the previous period and trend: the six
+customer-experience KPIs, or (a toggle) the operations and churn ones."""
 
 import pandas as pd
 import streamlit as st
@@ -20,8 +21,19 @@ settings = get_settings()
 role = ui_auth.current_user().role  # aggregate cells with fewer than k people are suppressed for some roles
 
 period = active.period
-tiles = ui.cached(ov.tiles, source, period, active.spec, role=role)
-lines = ui.cached(ov.sparklines, source, period, active.spec, role=role)
+# Two rows of tiles: the customer-experience KPIs, or operations and churn (?kpis=ops)
+kpi_set = st.segmented_control(
+    t("ov.set.label", lang), list(ov.TILE_SETS), default=st.query_params.get("kpis", "cx")
+    if st.query_params.get("kpis") in ov.TILE_SETS else "cx",
+    format_func=lambda s: t(f"ov.set.{s}", lang), key="ov_kpi_set", label_visibility="collapsed",
+) or "cx"
+if kpi_set == "cx":  # the default stays out of the link
+    st.query_params.pop("kpis", None)
+else:
+    st.query_params["kpis"] = kpi_set
+kpis = ov.TILE_SETS[kpi_set]
+tiles = ui.cached(ov.tiles, source, period, active.spec, role=role, kpis=kpis)
+lines = ui.cached(ov.sparklines, source, period, active.spec, role=role, kpis=kpis)
 if period is None and active.mode != ui_filters.ALL_MODE:
     st.info(t("ov.no_period", lang))
 
@@ -38,8 +50,9 @@ def interval(row: pd.Series) -> str:
 
 
 # ---------------------------------------------------------------- tiles
-columns = st.columns(3) + st.columns(3)
-for col, row in zip(columns, tiles.to_dict("records"), strict=True):
+columns = [c for _ in range(0, len(kpis), 4 if len(kpis) > 6 else 3)
+           for c in st.columns(4 if len(kpis) > 6 else 3)]
+for col, row in zip(columns, tiles.to_dict("records"), strict=False):
     k = row["kpi"]
     enough = bool(row["enough_data"])
     hidden = row["suppressed"] if isinstance(row["suppressed"], str) else None
@@ -66,7 +79,9 @@ for col, row in zip(columns, tiles.to_dict("records"), strict=True):
             chart_data=spark if len(spark) > 1 else None,
             chart_type="line",
         )
-        if enough:
+        if enough and KPIS[k].kind == "count":
+            note = t("ov.tile.count_note", lang, n=fmt_int(row["n"], lang))  # a count has no interval
+        elif enough:
             note = t(
                 "ov.tile.ci",
                 lang,
@@ -93,7 +108,7 @@ spark_n = len(lines["period"].unique()) if not lines.empty else 0
 if period is not None:
     st.caption(
         t(
-            "ov.tiles.caption_period",
+            "ov.tiles.caption_period" if kpi_set == "cx" else "ov.tiles.caption_period_ops",
             lang,
             current=ov.period_label(period.start, period.end),
             previous=ov.period_label(period.previous().start, period.previous().end),
@@ -106,8 +121,9 @@ else:
     st.caption(t("ov.tiles.caption_all", lang, spark=spark_n, min_n=fmt_int(settings.min_n, lang)))
 
 # ---------------------------------------------------------------- table
-st.subheader(t("ov.table.header", lang))
-st.caption(t("ov.table.caption" if period is not None else "ov.table.caption_all", lang))
+st.subheader(t("ov.table.header" if kpi_set == "cx" else "ov.table.header_ops", lang))
+st.caption(t(("ov.table.caption" if kpi_set == "cx" else "ov.table.caption_ops") if period is not None
+             else "ov.table.caption_all", lang))
 shown = tiles.assign(
     label=[KPIS[k].label(lang) for k in tiles["kpi"]],
     value_s=[

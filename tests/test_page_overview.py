@@ -265,3 +265,34 @@ def test_without_data_the_page_says_so(empty: Path) -> None:
     assert not at.metric
     assert not at.dataframe
     assert not at.error
+
+
+OPS_LABELS = {"containment": "Containment (%)", "time_to_answer": "Time to answer (median)",
+              "contact_volume": "Contacts", "repeat_contact_rate": "Repeat on another channel (%)",
+              "survey_response_rate": "Survey response rate (%)", "churn_rate": "Churn rate (%)",
+              "churn_after_bad_experience": "Churn after a bad experience (%)"}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_operations_and_churn_tiles_equal_the_engine(demo, lang: str) -> None:
+    """?kpis=ops shows the seven section-8 KPIs of the last closed period, each as
+    kpi_stats computes it (median in minutes, contacts as a count, rates in %)."""
+    at = _run(kpis="ops", lang=lang)
+    period = last_closed_period(demo)
+    spec = FilterSpec(date_from=period.start, date_to=period.end)
+    found = {g.kpi: g.estimate for g in kpi_stats(demo, list(OPS_LABELS), [], spec)}
+    tiles = _tiles(at)
+    assert len(tiles) == 7
+    if lang == "en":
+        assert list(tiles) == list(OPS_LABELS.values())
+    values = [m.value for m in at.metric]
+    for (kpi, _), shown in zip(OPS_LABELS.items(), values, strict=True):
+        est = found[kpi]
+        if KPIS[kpi].kind == "count":
+            assert shown == fmt_int(est.value, lang)
+        elif KPIS[kpi].kind == "median":
+            assert shown == f"{fmt_number(est.value, lang, 1)} min"
+        else:
+            assert shown == fmt_number(est.value, lang, 1) + (" %" if lang == "es" else "%")
+    assert at.query_params["kpis"] in ("ops", ["ops"])
+    assert not at.exception

@@ -157,7 +157,12 @@ def _pair(cur_stats: list, prev_stats: list, by: Sequence[str], kpis: Sequence[s
         c_sup = cur[k].suppressed if k in cur else None
         p_sup = prev[k].suppressed if k in prev else None
         diff = spec.difference((0, 0.0, 0.0), (0, 0.0, 0.0)) if c_sup or p_sup else spec.difference(c, p)
-        rows.append(Comparison(dict(zip(by, k[0], strict=True)), k[1], spec.estimate(*c), spec.estimate(*p),
+        # a median's value needs its distribution (GroupStats.estimate has it); its change has no test
+        cur_est = cur[k].estimate if k in cur else spec.estimate(*c)
+        prev_est = prev[k].estimate if k in prev else spec.estimate(*p)
+        if spec.kind == "median" and not (c_sup or p_sup) and None not in (cur_est.value, prev_est.value):
+            diff = replace(diff, diff=cur_est.value - prev_est.value)
+        rows.append(Comparison(dict(zip(by, k[0], strict=True)), k[1], cur_est, prev_est,
                                diff, current_suppressed=c_sup, previous_suppressed=p_sup))
     return with_q_values(rows)
 

@@ -6,6 +6,7 @@ engine (``kpi_stats`` / ``compare_periods``); nothing here computes a metric.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
@@ -15,10 +16,12 @@ from cxmetrics.i18n import MISSING, fmt_number, t
 from cxmetrics.metrics.compare import Period, closed_periods, compare_periods, period_of
 from cxmetrics.metrics.engine import kpi_stats
 from cxmetrics.metrics.filters import FilterSpec
-from cxmetrics.metrics.registry import KPI_ORDER, KPIS
+from cxmetrics.metrics.registry import KPI_ORDER, KPIS, OPS_KPIS
 from cxmetrics.metrics.source import Source
 
 SPARK_PERIODS = 8
+# The two rows of tiles: the customer-experience KPIs of section 4, and operations and churn.
+TILE_SETS: dict[str, tuple[str, ...]] = {"cx": KPI_ORDER, "ops": OPS_KPIS}
 TILE_COLUMNS = [
     "kpi",
     "value",
@@ -56,7 +59,8 @@ def _period_spec(spec: FilterSpec, period: Period | None) -> FilterSpec:
 
 
 def tiles(
-    source: Source, period: Period | None, spec: FilterSpec | None = None, *, role: str
+    source: Source, period: Period | None, spec: FilterSpec | None = None, *, role: str,
+    kpis: Sequence[str] = KPI_ORDER,
 ) -> pd.DataFrame:
     """One row per KPI (registry order) for the tiles and their table, as ``role`` may see it.
 
@@ -71,11 +75,9 @@ def tiles(
     min_n = get_settings().min_n
     rows: list[dict] = []
     if period is None:
-        found = {g.kpi: g for g in kpi_stats(source, None, [], _period_spec(spec, None), role=role)}
-        for k in KPI_ORDER:
-            est = (
-                KPIS[k].estimate(*found[k].triple) if k in found else KPIS[k].estimate(0, 0.0, 0.0)
-            )
+        found = {g.kpi: g for g in kpi_stats(source, kpis, [], _period_spec(spec, None), role=role)}
+        for k in kpis:
+            est = found[k].estimate if k in found else KPIS[k].estimate(0, 0.0, 0.0)
             hidden = found[k].suppressed if k in found else None
             rows.append(
                 {
@@ -91,8 +93,8 @@ def tiles(
             )
     else:
         prev = period.previous()
-        found_cmp = {c.kpi: c for c in compare_periods(source, period, None, [], spec, role=role)}
-        for k in KPI_ORDER:
+        found_cmp = {c.kpi: c for c in compare_periods(source, period, kpis, [], spec, role=role)}
+        for k in kpis:
             c = found_cmp.get(k)
             if c is None:  # no record on either side
                 rows.append(
@@ -159,6 +161,7 @@ def sparklines(
     count: int = SPARK_PERIODS,
     *,
     role: str,
+    kpis: Sequence[str] = KPI_ORDER,
 ) -> pd.DataFrame:
     """KPI by review period (same dimension filter, dates replaced by the sparkline's span):
     columns kpi, period (first day), value, n, suppressed; every KPI × period present, value
@@ -170,10 +173,10 @@ def sparklines(
         update={"date_from": periods[0].start, "date_to": periods[-1].end}
     )
     found = {
-        (g.group["period"], g.kpi): g for g in kpi_stats(source, None, ["period"], span, role=role)
+        (g.group["period"], g.kpi): g for g in kpi_stats(source, kpis, ["period"], span, role=role)
     }
     rows = []
-    for k in KPI_ORDER:
+    for k in kpis:
         for p in periods:
             g = found.get((p.label, k))
             est = g.estimate if g else None
@@ -209,15 +212,19 @@ def period_label(start: date | None, end: date | None) -> str:
 
 
 def value_decimals(kpi: str) -> int:
-    """CES is a 1–7 mean: two decimals; NPS points and percentages: one."""
-    return 2 if KPIS[kpi].kind == "mean" else 1
+    """CES is a 1–7 mean: two decimals; a count none; NPS points, percentages, minutes: one."""
+    return {"mean": 2, "count": 0}.get(KPIS[kpi].kind, 1)
 
 
 def format_value(kpi: str, value: float | None, lang: str) -> str:
-    """A KPI value on its display scale: ``-10.3`` (NPS), ``57.1%`` / ``57,1 %`` (rates), ``5.10`` (CES)."""
+    """A KPI value on its display scale: ``-10.3`` (NPS), ``57.1%`` / ``57,1 %`` (rates),
+    ``5.10`` (CES), ``1,234`` (a count), ``4.0 min`` (a median time)."""
     text = fmt_number(value, lang, value_decimals(kpi))
-    if text == MISSING or KPIS[kpi].kind != "rate":
+    kind = KPIS[kpi].kind
+    if text == MISSING or kind not in ("rate", "churn", "median"):
         return text
+    if kind == "median":
+        return f"{text} min"
     return f"{text} %" if lang == "es" else f"{text}%"
 
 
