@@ -38,7 +38,7 @@ class Engine:
 
     def __init__(self, root: Path):
         self.root = root
-        self.dbs: dict[int, Path] = {}
+        self.built = 0
 
     def __getattr__(self, name: str):
         return getattr(reference, name)  # helpers the test bodies use besides kpis
@@ -49,9 +49,12 @@ class Engine:
         return ds
 
     def _db(self, ds) -> Path:
-        if id(ds) not in self.dbs:
+        """The engine's database of a dataset, built once and kept on the dataset itself (an
+        id() could be reused by a later dataset)."""
+        if getattr(ds, "_engine_db", None) is None:
             rows, customers = ds._engine_rows
-            folder = self.root / f"ds{len(self.dbs)}"
+            self.built += 1
+            folder = self.root / f"ds{self.built}"
             folder.mkdir()
             events = folder / "events.csv"
             cols = sorted({k for r in rows for k in r}, key=lambda c: (c != "event_id", c))
@@ -68,8 +71,8 @@ class Engine:
                     w.writeheader()
                     w.writerows(customers)
             ingest_and_build([events], cust, folder / "cxm.duckdb")
-            self.dbs[id(ds)] = folder / "cxm.duckdb"
-        return self.dbs[id(ds)]
+            ds._engine_db = folder / "cxm.duckdb"
+        return ds._engine_db
 
     def kpis(self, ds, kpis=None, by=(), filters=None, date_from=None, date_to=None, as_of=None, tz="UTC"):
         spec = FilterSpec(dims={k: tuple(v) if not isinstance(v, str) else (v,) for k, v in (filters or {}).items()},

@@ -457,7 +457,16 @@ def _people(source: Source, kpis: Sequence[str], dim: str, values: tuple[str, ..
 
 def build_incidents(source: Source, period: Period, spec: FilterSpec | None = None,
                     raised: Sequence[alerts_mod.Alert] | None = None) -> list[Incident]:
-    """The period's incidents, ranked (reported ones first, then by impact)."""
+    """The period's incidents, ranked (reported ones first, then by impact). Without
+    ``raised`` (the period's alerts) they are computed once per source, period and filter."""
+    if raised is None:
+        key = ("incidents", period.start, period.end, (spec or FilterSpec()).model_dump_json())
+        return list(source.memo(key, lambda: _build(source, period, spec, None)))
+    return _build(source, period, spec, raised)
+
+
+def _build(source: Source, period: Period, spec: FilterSpec | None,
+           raised: Sequence[alerts_mod.Alert] | None) -> list[Incident]:
     if raised is None:
         raised = [a for a in alerts_mod.all_alerts(source, spec) if period.start <= a.last_day <= period.end]
     signals = signals_from_alerts(raised) + change_signals(source, period, spec)

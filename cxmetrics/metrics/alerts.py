@@ -259,7 +259,12 @@ SERIES_DIMENSIONS = ("channel", "intent", "region")
 
 def all_alerts(source: Source, spec: FilterSpec | None = None) -> list[Alert]:
     """Every KPI by channel, by intent and by region (days too small to judge are
-    skipped), plus recurring-query alerts."""
+    skipped), plus recurring-query alerts. Computed once per source and filter."""
+    key = ("all_alerts", (spec or FilterSpec()).model_dump_json())
+    return list(source.memo(key, lambda: _all_alerts(source, spec)))
+
+
+def _all_alerts(source: Source, spec: FilterSpec | None) -> list[Alert]:
     out: list[Alert] = []
     for kpi in KPI_ORDER:  # the six of section 4 (the noise figures of docs/metrics.md are for them)
         for dim in SERIES_DIMENSIONS:

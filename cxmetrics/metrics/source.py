@@ -3,9 +3,11 @@ the statistics of one group (``GroupStats``) and the parameterized WHERE of a sl
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -13,6 +15,8 @@ from cxmetrics.metrics import quantiles, stats
 from cxmetrics.metrics.filters import CATEGORICAL_DIMS, FilterSpec
 from cxmetrics.metrics.registry import KPIS
 from cxmetrics.metrics.timezones import check_tz, day_sql, end_of_day_utc, local_date
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -46,6 +50,17 @@ class Source:
     def cube(self) -> str | None:
         """The cube table of this zone, or None (statistics then come from the records)."""
         return self.cubes.get(self.tz)
+
+    def memo(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()`` once per Source (one snapshot version and zone, shared by every
+        session of the app) for a heavy result that only depends on the data and ``key``."""
+        cache = self.extra.setdefault("memo", {})
+        locks = self.extra.setdefault("memo_locks", {})
+        lock = locks.setdefault(key, threading.Lock())
+        with lock:  # a second caller waits for the first instead of computing it again
+            if key not in cache:
+                cache[key] = compute()
+        return cache[key]
 
     def local_date(self, ts: datetime) -> date:
         return local_date(ts, self.tz)

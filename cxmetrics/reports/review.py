@@ -79,7 +79,7 @@ def review_data(source: Source, period: Period, okrs: OkrFile | None = None,
         "data_to": source.max_ts.isoformat(timespec="minutes") if source.max_ts else None,
         "changes": change_rows(source, period, spec, role=role),
         "alerts": alerts_mod.alerts_for_role(source, raised, spec, role=role),
-        "incidents": [_for_role(i.to_json(), k) for i in build_incidents(source, period, spec, raised)],
+        "incidents": [_for_role(i.to_json(), k) for i in build_incidents(source, period, spec)],
         "okrs": evaluate(source, okrs, as_of=period.end, role=role) if okrs else None,
         "k_anonymity": k,  # the k applied (None: every cell shown)
         # the action log is not for every role (privacy.ACTION_LOG_ROLES): None = not shown

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import PurePath
 from typing import Any, Literal, TypeVar
@@ -114,8 +115,30 @@ def sidebar(lang: str) -> None:
 
 
 def get_source() -> Source | None:
-    """The current serving snapshot, or None when none has been published yet."""
-    return snapshot.open_snapshot(get_settings().db_path)
+    """The current serving snapshot, or None when none has been published yet. A version
+    seen for the first time is warmed in the background (``_warm``)."""
+    source = snapshot.open_snapshot(get_settings().db_path)
+    if source is not None and not source.extra.get("warming"):
+        source.extra["warming"] = True
+        threading.Thread(target=_warm, args=(source,), name=f"warm-{source.version}", daemon=True).start()
+    return source
+
+
+def _warm(source: Source) -> None:
+    """Compute what the first committee view of a new version needs and keeps for every
+    session (the period's alerts and incidents: seconds at ten million events), so the
+    first person to open the Committee review does not wait for it."""
+    from cxmetrics.analysis.incidents import build_incidents
+    from cxmetrics.metrics.alerts import all_alerts
+    from cxmetrics.metrics.compare import last_closed_period
+
+    try:
+        all_alerts(source)
+        period = last_closed_period(source)
+        if period is not None:
+            build_incidents(source, period)
+    except Exception:  # noqa: BLE001 - warming is an optimisation: the page computes (and reports) it anyway
+        source.extra["warming"] = False
 
 
 def get_source_or_none() -> Source | None:
