@@ -17,7 +17,7 @@ it directly). Channel, intent, journey_type, identity_state, theme and sentiment
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from cxmetrics.core.errors import UserError
@@ -55,18 +55,56 @@ def activity_sql(zone: str, events: str = "ev") -> str:
 
 
 
-def _start_end(source: Source, dim: str) -> tuple[str, str]:
-    """SQL of the first and last day of ``day``'s bucket of a time dimension."""
+def bucket_bounds(dim: str, anchor: date, period_days: int, col: str = "day") -> tuple[str, str]:
+    """SQL of the first and last day of ``col``'s bucket of a time dimension."""
     if dim == "day":
-        return "day", "day"
+        return col, col
     if dim == "week":
-        return "CAST(date_trunc('week', day) AS DATE)", "CAST(date_trunc('week', day) AS DATE) + 6"
+        return f"CAST(date_trunc('week', {col}) AS DATE)", f"CAST(date_trunc('week', {col}) AS DATE) + 6"
     if dim == "month":
-        return "CAST(date_trunc('month', day) AS DATE)", "CAST(last_day(day) AS DATE)"
-    anchor = f"DATE '{source.anchor.isoformat()}'"
-    start = (f"CAST({anchor} + CAST(floor(datediff('day', {anchor}, day) / {source.period_days}) "
-             f"* {source.period_days} AS INTEGER) AS DATE)")
-    return start, f"{start} + {source.period_days - 1}"
+        return f"CAST(date_trunc('month', {col}) AS DATE)", f"CAST(last_day({col}) AS DATE)"
+    a = f"DATE '{anchor.isoformat()}'"
+    start = f"CAST({a} + CAST(floor(datediff('day', {a}, {col}) / {period_days}) * {period_days} AS INTEGER) AS DATE)"
+    return start, f"{start} + {period_days - 1}"
+
+
+def _counts(cday: str) -> str:
+    """The six counts of a (person, bucket) relation ``pb`` joined to persons ``p``."""
+    active = f"({cday} IS NULL OR {cday} >= pb.bstart)"
+    window = f"INTERVAL {WINDOW_DAYS} DAY"
+    return f"""count(*) FILTER (WHERE {active}) AS n,
+            count(*) FILTER (WHERE {cday} BETWEEN pb.bstart AND pb.bend) AS churned,
+            count(*) FILTER (WHERE {active} AND pb.first_neg IS NOT NULL) AS n_bad,
+            count(*) FILTER (WHERE {active} AND pb.first_neg IS NOT NULL
+                             AND p.first_churn_ts BETWEEN pb.first_neg AND pb.first_neg + {window}) AS churned_bad,
+            count(*) FILTER (WHERE {active} AND pb.first_neg IS NULL) AS n_ok,
+            count(*) FILTER (WHERE {active} AND pb.first_neg IS NULL
+                             AND p.first_churn_ts BETWEEN pb.first_ts AND pb.first_ts + {window}) AS churned_ok"""
+
+
+COUNTS = ("n", "churned", "n_bad", "churned_bad", "n_ok", "churned_ok")
+GRAINS = ("all", "day", "week", "month", "period")
+
+
+def churn_cube_sql(zone: str, anchor: date, period_days: int) -> str:
+    """The churn KPIs' counts per (grain, bucket, person dimensions) in ``zone``: what a
+    question grouped by one time dimension, or asking for one whole bucket, adds up."""
+    cday = day_sql(zone, "p.first_churn_ts")
+    parts = []
+    for grain in GRAINS:
+        if grain == "all":
+            start, end = f"DATE '{FAR_PAST}'", f"DATE '{FAR_FUTURE}'"
+        else:
+            start, end = bucket_bounds(grain, anchor, period_days)
+        parts.append(f"""
+        SELECT '{zone}' AS zone, '{grain}' AS grain, pb.bstart AS bucket, {', '.join('p.' + d for d in PERSON_DIMS)},
+               {_counts(cday)}
+        FROM (SELECT person, {start} AS bstart, min({end}) AS bend, min(first_ts) AS first_ts,
+                     min(first_neg_ts) AS first_neg
+              FROM rec_activity WHERE zone = '{zone}' GROUP BY ALL) pb
+        JOIN rec_churn_person p USING (person)
+        GROUP BY ALL""")
+    return " UNION ALL ".join(parts)
 
 
 def _activity(source: Source) -> str:
@@ -95,6 +133,25 @@ def churn_stats(source: Source, kpis: Sequence[str], by: Sequence[str], spec: Fi
     for dim, values in spec.dims.items():
         if dim in CATEGORICAL_DIMS and dim not in PERSON_DIMS and "unknown" not in values:
             return []
+    group = [*(d for d in by if d in TIME_DIMS), *(d for d in by if d not in TIME_DIMS)]
+    person_where, person_params = ["true"], []
+    for dim, values in spec.dims.items():
+        if dim in PERSON_DIMS:
+            person_where.append(f"{dim} IN ({', '.join('?' for _ in values)})")
+            person_params.extend(values)
+    plan = _cube_plan(source, by, spec)
+    if plan is not None:  # a question the churn cube answers: sums over it
+        grain, buckets = plan
+        outer = [source.dim_sql(d) + f" AS {d}" if d in TIME_DIMS else (d if d in PERSON_DIMS else f"'unknown' AS {d}")
+                 for d in group]
+        where = ["zone = ?", "grain = ?", *person_where]
+        params: list[Any] = [source.tz, grain, *person_params]
+        if buckets is not None:
+            where.append("day BETWEEN ? AND ?")
+            params += list(buckets)
+        sql = (f"SELECT {', '.join([*outer, *(f'sum({c})' for c in COUNTS)])} "
+               f"FROM (SELECT *, bucket AS day FROM churn_cube) c WHERE {' AND '.join(where)} GROUP BY ALL")
+        return _groups(source.con.execute(sql, params).fetchall(), group, kpis)
     # the period's buckets: the time dimensions grouped by, and those filtered on (a filter
     # month=2026-02 makes months the periods even without --by month)
     time_dims = list(dict.fromkeys([*(d for d in by if d in TIME_DIMS), *(d for d in spec.dims if d in TIME_DIMS)]))
@@ -111,21 +168,14 @@ def churn_stats(source: Source, kpis: Sequence[str], by: Sequence[str], spec: Fi
             where.append(f"{source.dim_sql(dim)} IN ({', '.join('?' for _ in values)})")
             params.extend(values)
     labels = [f"{source.dim_sql(d)} AS {d}" for d in time_dims]
-    starts = [_start_end(source, d)[0] for d in time_dims]
-    ends = [_start_end(source, d)[1] for d in time_dims]
+    starts = [bucket_bounds(d, source.anchor, source.period_days)[0] for d in time_dims]
+    ends = [bucket_bounds(d, source.anchor, source.period_days)[1] for d in time_dims]
     starts.append("CAST(? AS DATE)")
     ends.append("CAST(? AS DATE)")
     b_params = [spec.date_from or FAR_PAST, spec.date_to or FAR_FUTURE]
-    person_where, person_params = ["true"], []
-    for dim, values in spec.dims.items():
-        if dim in PERSON_DIMS:
-            person_where.append(f"p.{dim} IN ({', '.join('?' for _ in values)})")
-            person_params.extend(values)
-    group = [*(d for d in by if d in TIME_DIMS), *(d for d in by if d not in TIME_DIMS)]
+    person_where = ["p." + w if w != "true" else w for w in person_where]
     outer = [d if d in TIME_DIMS else (f"p.{d} AS {d}" if d in PERSON_DIMS else f"'unknown' AS {d}") for d in group]
     cday = day_sql(source.tz, "p.first_churn_ts")
-    active = f"({cday} IS NULL OR {cday} >= pb.bstart)"
-    window = f"INTERVAL {WINDOW_DAYS} DAY"
     sql = f"""
         WITH a AS (SELECT person, day, first_ts, first_neg_ts{''.join(', ' + x for x in labels)},
                           greatest({', '.join(starts)}) AS bstart, least({', '.join(ends)}) AS bend
@@ -133,27 +183,69 @@ def churn_stats(source: Source, kpis: Sequence[str], by: Sequence[str], spec: Fi
         pb AS (SELECT person{''.join(', ' + d for d in time_dims)}, min(bstart) AS bstart, min(bend) AS bend,
                       min(first_ts) AS first_ts, min(first_neg_ts) AS first_neg
                FROM a GROUP BY ALL)
-        SELECT {', '.join([*outer, ''])}
-            count(*) FILTER (WHERE {active}) AS n,
-            count(*) FILTER (WHERE {cday} BETWEEN pb.bstart AND pb.bend) AS churned,
-            count(*) FILTER (WHERE {active} AND pb.first_neg IS NOT NULL) AS n_bad,
-            count(*) FILTER (WHERE {active} AND pb.first_neg IS NOT NULL
-                             AND p.first_churn_ts BETWEEN pb.first_neg AND pb.first_neg + {window}) AS churned_bad,
-            count(*) FILTER (WHERE {active} AND pb.first_neg IS NULL) AS n_ok,
-            count(*) FILTER (WHERE {active} AND pb.first_neg IS NULL
-                             AND p.first_churn_ts BETWEEN pb.first_ts AND pb.first_ts + {window}) AS churned_ok
+        SELECT {', '.join([*outer, ''])}{_counts(cday)}
         FROM pb JOIN rec_churn_person p USING (person)
         WHERE {' AND '.join(person_where)}
         GROUP BY ALL"""
-    rows = source.con.execute(sql, b_params + params + person_params).fetchall()
+    return _groups(source.con.execute(sql, b_params + params + person_params).fetchall(), group, kpis)
+
+
+def _groups(rows: list[tuple], group: list[str], kpis: list[str]) -> list[GroupStats]:
     out = []
     w = len(group)
     for r in rows:
         g = {d: str(r[i]) for i, d in enumerate(group)}
-        n, churned, n_bad, churned_bad, n_ok, churned_ok = (int(x) for x in r[w:])
+        n, churned, n_bad, churned_bad, n_ok, churned_ok = (int(x or 0) for x in r[w:])
         if "churn_rate" in kpis and n:
             out.append(GroupStats(g, "churn_rate", n, float(churned), 0.0, np=n))
         if "churn_after_bad_experience" in kpis and n_bad:
             out.append(GroupStats(g, "churn_after_bad_experience", n_bad, float(churned_bad), 0.0, np=n_bad,
                                   baseline=(n_ok, churned_ok)))
     return out
+
+
+def _cube_plan(source: Source, by: Sequence[str], spec: FilterSpec) -> tuple[str, tuple[date, date] | None] | None:
+    """(grain, bucket range) when the churn cube answers the question: the source's zone is
+    in it, no time-bucket filter, at most one time dimension, and a date range made of
+    whole buckets of that grain (or, without a time dimension, exactly one bucket)."""
+    zones = source.extra.get("churn_cube_zones")
+    if zones is None:
+        try:
+            zones = {r[0] for r in source.con.execute("SELECT DISTINCT zone FROM churn_cube").fetchall()}
+        except Exception:  # noqa: BLE001 - a model or snapshot built before the churn cube
+            zones = set()
+        source.extra["churn_cube_zones"] = zones
+    if source.tz not in zones or any(d in TIME_DIMS for d in spec.dims):
+        return None
+    times = [d for d in by if d in TIME_DIMS]
+    lo, hi = spec.date_from, spec.date_to
+    if len(times) > 1:
+        return None
+    if not times:
+        if lo is None and hi is None:
+            return "all", None
+        if lo is None or hi is None:
+            return None
+        for grain in ("period", "month", "week", "day"):
+            if _bucket(source, grain, lo) == (lo, hi):
+                return grain, (lo, lo)
+        return None
+    grain = times[0]
+    if (lo is not None and _bucket(source, grain, lo)[0] != lo) or (hi is not None and _bucket(source, grain, hi)[1] != hi):
+        return None
+    return grain, (lo or FAR_PAST, hi or FAR_FUTURE)
+
+
+def _bucket(source: Source, grain: str, day: date) -> tuple[date, date]:
+    """The first and last day of ``day``'s bucket (Python twin of ``bucket_bounds``)."""
+    if grain == "day":
+        return day, day
+    if grain == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    if grain == "month":
+        start = day.replace(day=1)
+        nxt = (start + timedelta(days=32)).replace(day=1)
+        return start, nxt - timedelta(days=1)
+    start = source.anchor + timedelta(days=((day - source.anchor).days // source.period_days) * source.period_days)
+    return start, start + timedelta(days=source.period_days - 1)

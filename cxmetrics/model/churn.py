@@ -11,6 +11,10 @@ The model stores what any period needs, per reporting zone (UTC and ``CXM_TIMEZO
   CSAT <= 2, CES <= 3, an abandoned handoff, an FCR episode with a repeat: the records of
   section 4 with that person).
 
+- ``churn_cube``: the KPIs' counts per (zone, grain, bucket, person dimensions) for the
+  grains all/day/week/month/period: most questions (by one time dimension, or one whole
+  bucket such as a review period) are sums over it.
+
 ``cxmetrics.metrics.churn`` turns them into the KPIs for any grouping and filter. Another
 zone is computed from ``ev`` on the fly (the writer's database has it).
 """
@@ -20,7 +24,7 @@ from __future__ import annotations
 import duckdb
 
 from cxmetrics.core.settings import get_settings
-from cxmetrics.metrics.churn import activity_sql
+from cxmetrics.metrics.churn import activity_sql, churn_cube_sql
 
 
 def build_churn(con: duckdb.DuckDBPyConnection) -> None:
@@ -35,6 +39,11 @@ def build_churn(con: duckdb.DuckDBPyConnection) -> None:
                coalesce(cu.consent_analytics, true) AS consent
         FROM persons p LEFT JOIN churn c USING (person) LEFT JOIN customers cu ON cu.customer_id = p.person"""
     )
-    zones = list(dict.fromkeys(["UTC", get_settings().timezone]))
+    settings = get_settings()
+    zones = list(dict.fromkeys(["UTC", settings.timezone]))
     con.execute("CREATE OR REPLACE TABLE rec_activity AS " + " UNION ALL ".join(
         f"SELECT * FROM ({activity_sql(z)})" for z in zones) + " ORDER BY zone, day")
+    # the counts a question grouped by one time dimension (or asking for one bucket) sums
+    con.execute("CREATE OR REPLACE TABLE churn_cube AS " + " UNION ALL ".join(
+        f"SELECT * FROM ({churn_cube_sql(z, settings.review_anchor, settings.review_days)})" for z in zones)
+        + " ORDER BY zone, grain, bucket")

@@ -110,7 +110,7 @@ def fingerprint() -> str:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     s = get_settings()
-    h.update(f"{s.max_component_size}/{s.stitch_max_passes}/{s.timezone}".encode())
+    h.update(f"{s.max_component_size}/{s.stitch_max_passes}/{s.timezone}/{s.review_anchor}/{s.review_days}".encode())
     return h.hexdigest()[:16]
 
 
