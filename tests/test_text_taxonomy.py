@@ -143,6 +143,21 @@ BAD = [
         _mutate("      en: [bill, =paid]", "      en: [bill]\n      en: [=paid]"),
         ["line 9", "'en' appears twice", "first on line 8"],
     ),
+    (
+        "only context patterns",
+        _mutate("[router*, =deco]", "[~router*, ~=deco]"),
+        ["line 13", "theme 'device'", "only '~' context patterns"],
+    ),
+    (
+        "context and plain twice",
+        _mutate("[router*, =deco]", "[router*, ~router*]"),
+        ["line 13", "theme 'device'", "'router*' repeats line 13"],
+    ),
+    (
+        "context in an ignore list",
+        GOOD.replace("themes:", "ignore:\n  es: [~a veces]\nthemes:"),
+        ["line 3", "'~' (context) is only for theme patterns"],
+    ),
     ("wrong version", _mutate("version: 1", "version: 2"), ["line 1", "version '2'"]),
     ("no version", _mutate("version: 1\n", ""), ["'version' is missing"]),
     ("no themes", "version: 1\nthemes: []\n", ["line 2", "non-empty list"]),
@@ -201,3 +216,13 @@ def test_pattern_gaps() -> None:
 def test_bad_patterns(bad: str) -> None:
     with pytest.raises(PatternError):
         parse(bad, "es")
+
+
+def test_context_patterns_load_with_their_flag(tmp_path: Path) -> None:
+    tax = load_taxonomy(_write(tmp_path, _mutate("[router*, =deco]", "[router*, ~=deco]")))
+    device = tax.theme("device")
+    assert [p.text for p in device.patterns["es"]] == ["router*", "=deco"]
+    assert device.context["es"] == (False, True)
+    assert not device.is_context("en", 0)
+    shipped = load_taxonomy().theme("agent_attitude")
+    assert any(shipped.context["es"]) and any(shipped.context["en"])

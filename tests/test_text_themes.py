@@ -125,6 +125,54 @@ themes:
     assert analyze("alfa beta gamma", taxonomy=load_taxonomy(p)).theme == "two"
 
 
+CONTEXT_CASES = [
+    # (text, a theme that must be listed, a theme that must not)
+    # "~" context words (a shop, a technician, an agent) need another match of their
+    # theme or an opinion word: an appointment or a no-show is waiting, not attitude
+    ("El técnico no vino a la cita", "waiting_time", "agent_attitude"),
+    ("The engineer never showed up", "waiting_time", "agent_attitude"),
+    ("Fui a la tienda a recoger la SIM", "device", "agent_attitude"),
+    ("I went to the shop to pick up a SIM", "device", "agent_attitude"),
+    # ... with an opinion word, or another match of the theme, they count
+    ("El técnico fue un encanto", "agent_attitude", None),
+    ("The engineer was brilliant", "agent_attitude", None),
+    ("En la tienda me atendieron fatal", "agent_attitude", None),
+    ("The shop assistant was lovely", "agent_attitude", None),
+    # repeat contact: contacting again, promised calls, the same fault again
+    ("Me prometieron una llamada y nada", "repeat_contact", None),
+    ("Ha vuelto a pasar lo mismo con la fibra", "repeat_contact", None),
+    ("Abrí otra incidencia por el mismo fallo", "repeat_contact", None),
+    ("Vino otro técnico y tampoco lo arregló", "repeat_contact", None),
+    ("They promised a callback on Monday", "repeat_contact", None),
+    ("The same fault is back for the third time", "repeat_contact", None),
+    ("I reopened the ticket", "repeat_contact", None),
+    ("A second engineer came and it is still broken", "repeat_contact", None),
+    ("They said they would ring me back and the call never came", "repeat_contact", None),
+    # ... but a repetition inside one conversation is not a repeat contact
+    ("La app me pidió el DNI otra vez", None, "repeat_contact"),
+    ("The bot asked for my account number again", None, "repeat_contact"),
+    # stems that collided across languages or within one: English "lent" is not Spanish
+    # "lentos", "installation" is not "instalments", "descodificador" is a device
+    ("The signal booster you lent us works", None, "waiting_time"),
+    ("It took a month to get an installation date", None, "device"),
+    ("El descodificador no funciona", "device", None),
+]
+
+
+@pytest.mark.parametrize(("text", "present", "absent"), CONTEXT_CASES)
+def test_context_words_and_repeat_contact(text: str, present: str | None, absent: str | None) -> None:
+    themes = analyze(text).themes
+    if present:
+        assert present in themes, themes
+    if absent:
+        assert absent not in themes, themes
+
+
+def test_explain_marks_context_patterns() -> None:
+    names = [p for _, _, pats in explain("El técnico fue un encanto")["themes"] for p in pats]
+    assert "~=tecnico" in names
+
+
 def test_quoted_words_count_half() -> None:
     # the customer quotes the bot saying "agente": the theme is the bot, not an agent
     a = analyze('Le pido al robot "hablar con un agente" y me manda un enlace')

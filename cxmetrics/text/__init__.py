@@ -99,8 +99,10 @@ class Engine:
         for start, end, idx in self._combined.find(toks):
             kind, lg, local = route[idx]
             (themes_found if kind == 0 else lex_found)[lg].append((start, end, local))
-        matches = self.matcher.match(toks, lang, quoted, themes_found)  # both languages
-        score = squash(score_tokens(toks, langs, self.lexicons, quoted, None, lex_found))
+        opinion = [False]
+        score = squash(score_tokens(toks, langs, self.lexicons, quoted, None, lex_found, opinion))
+        # both languages; a context pattern counts on its own only beside an opinion word
+        matches = self.matcher.match(toks, lang, quoted, themes_found, opinion[0])
         themes = tuple(m.key for m in matches)
         theme = themes[0] if themes else OTHER
         return Analysis(theme, themes, label(score), score, lang), matches

@@ -21,11 +21,21 @@ Rule, applied left to right over the tokens (``normalize.tokens``):
    that reaches no sentiment word ("no tengo línea", "nobody tells us anything")
    counts ``DANGLING_NEGATION`` (-0.5): in survey comments an unqualified "no" mostly
    reports something missing; alone it stays inside the neutral band.
-4. A *contrast word* with factor f ("pero" 2): the rest of its sentence counts f x, the
+4. A *complaint cue* (the lexicon's ``complaints`` section: "no funciona", "nunca
+   llegó", "me cobraron de más", "keeps dropping", "did not understand") reports a
+   failure without any opinion word. It counts its (negative) weight like a sentiment
+   word, intensifiers and contrast included, but a negator in reach **cancels** it
+   instead of flipping it: "no me cobraron de más" is the absence of a problem, a plain
+   fact (0), not praise. The negation is used up (no dangling -0.5).
+5. A *conditional* ("si", "if", "en caso de"): the next sentiment word or complaint cue
+   starting within ``NEG_SCOPE`` tokens after it counts 0, as does a negation inside its
+   reach: "¿qué hago si el router se reinicia solo?", "if it keeps dropping" describe a
+   possibility, not what happened. A comma or a sentence end closes the reach.
+6. A *contrast word* with factor f ("pero" 2): the rest of its sentence counts f x, the
    part of the sentence before it 1/f x (the previous sentence when it opens one).
-5. Words inside double quotes are ignored: the customer is quoting someone else
+7. Words inside double quotes are ignored: the customer is quoting someone else
    ('me dice "perfecto, le envío un SMS"').
-6. Score = s / sqrt(s^2 + 4), s the sum; in (-1, 1). Label: score >= ``POSITIVE_AT``
+8. Score = s / sqrt(s^2 + 4), s the sum; in (-1, 1). Label: score >= ``POSITIVE_AT``
    (0.25) positive, <= -0.25 negative, otherwise neutral (the neutral band). No sentiment
    word at all: 0.0, neutral.
 """
@@ -56,7 +66,16 @@ NEGATIVE_AT = -0.25
 LABELS = ("negative", "neutral", "positive")
 
 POLAR, NEGATOR, INTENSIFIER, CONTRAST = "polar", "negator", "intensifier", "contrast"
-_SECTIONS = {"words": POLAR, "negators": NEGATOR, "intensifiers": INTENSIFIER, "contrast": CONTRAST}
+COMPLAINT, CONDITIONAL = "complaint", "conditional"
+_SECTIONS = {
+    "words": POLAR,
+    "complaints": COMPLAINT,
+    "negators": NEGATOR,
+    "conditionals": CONDITIONAL,
+    "intensifiers": INTENSIFIER,
+    "contrast": CONTRAST,
+}
+_OPTIONAL = frozenset({"complaints", "conditionals"})  # older lexicons stay valid
 
 
 class LexiconError(ValueError):
@@ -158,15 +177,17 @@ def load_lexicon(path: str | Path, lang: str, emoji_path: str | Path | None = No
             raise fail(doc.key_lines["language"], f"this is not the {lang!r} lexicon")
         for section in sections:
             kind = _SECTIONS.get(section, POLAR)
+            if section in _OPTIONAL and section not in doc:
+                continue
             body = doc.get(section)
             sline = doc.key_lines.get(section, 1)
             if body is None or (isinstance(body, str) and not body.strip()):
                 raise fail(sline, f"the {section!r} section is missing or empty")
-            if kind == NEGATOR:
+            if kind in (NEGATOR, CONDITIONAL):
                 if not isinstance(body, _yaml.Seq) or not body:
-                    raise fail(sline, "'negators' must be a non-empty list of words")
+                    raise fail(sline, f"{section!r} must be a non-empty list of words")
                 for item in body:
-                    add(item, NEGATOR, -1.0, fail, _yaml.line_of(item, sline))
+                    add(item, kind, -1.0, fail, _yaml.line_of(item, sline))
                 continue
             if not isinstance(body, _yaml.Map) or not body:
                 raise fail(sline, f"{section!r} must be a mapping of entry: number")
@@ -175,6 +196,10 @@ def load_lexicon(path: str | Path, lang: str, emoji_path: str | Path | None = No
                 value = _number(raw, f"{section} entry {k!r}", fail)
                 if kind == POLAR and not -3.0 <= value <= 3.0:
                     raise fail(line, f"{section} entry {k!r}: the weight must be within -3..3")
+                if kind == COMPLAINT and not -3.0 <= value < 0.0:
+                    raise fail(
+                        line, f"{section} entry {k!r}: a complaint weighs from -3 to below 0"
+                    )
                 if kind in (INTENSIFIER, CONTRAST) and not 0.0 < value <= 3.0:
                     raise fail(line, f"{section} entry {k!r}: the factor must be in (0, 3]")
                 add(k, kind, value, fail, line)
@@ -196,12 +221,15 @@ def score_tokens(
     quoted: list[bool] | None = None,
     trace: list[tuple[str, float]] | None = None,
     found: dict[str, list[tuple[int, int, int]]] | None = None,
+    opinion: list[bool] | None = None,
 ) -> float:
     """The raw weighted sum ``s`` of a token list (rule in the module docstring).
 
     ``quoted``: per token, True inside double quotes (ignored: someone else's words).
     ``trace``: if a list, receives ``(entry, contribution)`` pairs, for explanations.
     ``found``: per language, the lexicon's matches already computed by the caller.
+    ``opinion``: if a list, ``opinion[0]`` is set True when the walk met an opinion word
+    (a sentiment word with a non-zero weight; complaint cues are not opinions).
     """
     if not toks:
         return 0.0
@@ -223,6 +251,8 @@ def score_tokens(
     sent_start = 0
     neg_until = -1  # a sentiment word starting before this position is negated
     neg_pending = False
+    neg_hypo = False  # the pending negation is inside a conditional's reach
+    cond_until = -1  # a sentiment word starting before this position is hypothetical
     mult = 1.0
     mult_until = -1
     after = 1.0
@@ -231,14 +261,14 @@ def score_tokens(
         if p < cursor:
             continue  # inside the previous entry
         if neg_pending and p >= neg_until:
-            contrib.append([DANGLING_NEGATION * after, sent, "(negation)"])
+            contrib.append(_dangling(after, sent, neg_hypo))
             neg_pending = False
         tok = toks[p]
         if tok == SENTENCE or tok == COMMA:
             if neg_pending:
-                contrib.append([DANGLING_NEGATION * after, sent, "(negation)"])
+                contrib.append(_dangling(after, sent, neg_hypo))
                 neg_pending = False
-            neg_until = mult_until = -1
+            neg_until = mult_until = cond_until = -1
             mult = 1.0
             if tok == SENTENCE:
                 sent += 1
@@ -252,14 +282,19 @@ def score_tokens(
         if kind == NEGATOR:
             neg_until = end + NEG_SCOPE
             neg_pending = True
+            neg_hypo = p < cond_until
+            if neg_hypo:  # "si no me llaman": the conditional reaches over the negation
+                cond_until = max(cond_until, neg_until)
+        elif kind == CONDITIONAL:
+            cond_until = end + NEG_SCOPE
         elif kind == INTENSIFIER:
             mult = min(MAX_MULTIPLIER, mult * entry.value) if p < mult_until else entry.value
             mult_until = end + INTENSIFIER_REACH
         elif kind == CONTRAST:
             if neg_pending:
-                contrib.append([DANGLING_NEGATION * after, sent, "(negation)"])
+                contrib.append(_dangling(after, sent, neg_hypo))
                 neg_pending = False
-            neg_until = mult_until = -1
+            neg_until = mult_until = cond_until = -1
             mult = 1.0
             before = 1.0 / entry.value
             if len(contrib) > sent_start:
@@ -273,18 +308,37 @@ def score_tokens(
         elif entry.value != 0.0:  # weight 0: an "ignore" phrase, like plain tokens
             v = entry.value * (mult if p < mult_until else 1.0)
             text = entry.text
-            if p < neg_until:
-                v *= FLIP_POSITIVE if v > 0 else FLIP_NEGATIVE
+            if p < cond_until:  # "si se corta", "if it keeps dropping": not a fact
+                v = 0.0
+                text = "IF " + text
+                cond_until = -1
+                if p < neg_until:
+                    neg_until = -1
+                    neg_pending = False
+            elif p < neg_until:
+                if kind == COMPLAINT:
+                    v = 0.0  # a negated complaint is no problem, not praise
+                else:
+                    v *= FLIP_POSITIVE if v > 0 else FLIP_NEGATIVE
                 neg_until = -1
                 neg_pending = False
                 text = "NOT " + text
             contrib.append([v * after, sent, text])
             mult, mult_until = 1.0, -1
+            if opinion is not None and kind == POLAR:
+                opinion[0] = True
     if neg_pending:
-        contrib.append([DANGLING_NEGATION * after, sent, "(negation)"])
+        contrib.append(_dangling(after, sent, neg_hypo))
     if trace is not None:
         trace.extend((c[2], round(c[0], 4)) for c in contrib)
     return sum(c[0] for c in contrib)
+
+
+def _dangling(after: float, sent: int, hypothetical: bool) -> list:
+    """The contribution of a negation that reached no sentiment word."""
+    if hypothetical:  # "si no me llaman ...": a condition, not a fact
+        return [0.0, sent, "IF (negation)"]
+    return [DANGLING_NEGATION * after, sent, "(negation)"]
 
 
 def squash(raw: float) -> float:
@@ -302,6 +356,8 @@ def label(score: float) -> str:
 
 
 __all__ = [
+    "COMPLAINT",
+    "CONDITIONAL",
     "LABELS",
     "Lexicon",
     "LexiconError",

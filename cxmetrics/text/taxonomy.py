@@ -7,6 +7,11 @@ that names the file, the line and the theme: an unknown key, a missing label, an
 pattern list, a pattern with bad syntax (see ``cxmetrics.text.patterns``), a theme key
 used twice, a wrong ``version``.
 
+A theme pattern written with a leading ``~`` (``~tienda``) is a *context* pattern: a word
+that names where or with whom something happened more often than what the comment is
+about. It is evidence for its theme only alongside another match of the same theme or an
+opinion word in the verbatim (rule in ``cxmetrics.text.themes``).
+
 The file format is documented at the top of ``data/themes.yaml`` itself.
 """
 
@@ -31,6 +36,7 @@ RESERVED = frozenset({OTHER, NONE})
 _TOP_KEYS = ("version", "ignore", "themes")
 _THEME_KEYS = ("key", "labels", "description", "patterns")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+CONTEXT = "~"  # leading mark of a context pattern
 
 
 class TaxonomyError(ValueError):
@@ -39,12 +45,20 @@ class TaxonomyError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class Theme:
-    """One theme: key, labels per language, description, parsed patterns per language."""
+    """One theme: key, labels per language, description, parsed patterns per language.
+
+    ``context[lang][i]`` is True when ``patterns[lang][i]`` was written ``~pattern``.
+    """
 
     key: str
     labels: dict[str, str]
     description: str
     patterns: dict[str, tuple[Pattern, ...]]
+    context: dict[str, tuple[bool, ...]] = field(default_factory=dict)
+
+    def is_context(self, lang: str, i: int) -> bool:
+        flags = self.context.get(lang, ())
+        return i < len(flags) and flags[i]
 
     def label(self, lang: str = "en") -> str:
         return self.labels.get(lang) or self.labels["en"]
@@ -181,6 +195,7 @@ def _theme(entry: _yaml.Map, key: str, where: str, fail) -> Theme:
                 pats_raw.key_lines[k], f"{where}: unknown pattern language {k!r} (use es, en)"
             )
     patterns: dict[str, tuple[Pattern, ...]] = {}
+    context: dict[str, tuple[bool, ...]] = {}
     for lang in LANGS:
         lst = pats_raw.get(lang)
         lline = pats_raw.key_lines.get(lang, pline)
@@ -188,11 +203,26 @@ def _theme(entry: _yaml.Map, key: str, where: str, fail) -> Theme:
             raise fail(pline, f"{where}: the {lang!r} pattern list is missing")
         if not isinstance(lst, _yaml.Seq) or not lst:
             raise fail(lline, f"{where}: the {lang!r} pattern list is empty")
-        patterns[lang] = _pattern_list(lst, lang, lline, where, fail)
-    return Theme(key=key, labels=labels, description=desc.strip(), patterns=patterns)
+        flags: list[bool] = []
+        patterns[lang] = _pattern_list(lst, lang, lline, where, fail, context=flags)
+        if all(flags):
+            raise fail(lline, f"{where}: the {lang!r} list has only '~' context patterns")
+        context[lang] = tuple(flags)
+    return Theme(
+        key=key, labels=labels, description=desc.strip(), patterns=patterns, context=context
+    )
 
 
-def _pattern_list(lst, lang: str, lline: int, where: str, fail, allow_empty: bool = False):
+def _pattern_list(
+    lst,
+    lang: str,
+    lline: int,
+    where: str,
+    fail,
+    allow_empty: bool = False,
+    context: list[bool] | None = None,
+):
+    """Parsed patterns; with a ``context`` list, a leading '~' is allowed and recorded."""
     if lst is None or (isinstance(lst, str) and not lst.strip()):
         if allow_empty:
             return ()
@@ -205,6 +235,11 @@ def _pattern_list(lst, lang: str, lline: int, where: str, fail, allow_empty: boo
         iline = _yaml.line_of(item, lline)
         if not isinstance(item, str):
             raise fail(iline, f"{where}: a {lang!r} pattern must be a word or phrase")
+        is_ctx = item.strip().startswith(CONTEXT)
+        if is_ctx and context is None:
+            raise fail(iline, f"{where}: '~' (context) is only for theme patterns")
+        if is_ctx:
+            item = item.strip()[1:]
         try:
             pat = parse(item, lang)
         except PatternError as exc:
@@ -218,6 +253,8 @@ def _pattern_list(lst, lang: str, lline: int, where: str, fail, allow_empty: boo
             )
         texts[norm] = iline
         parsed.append(pat)
+        if context is not None:
+            context.append(is_ctx)
     return tuple(parsed)
 
 
@@ -228,6 +265,7 @@ def default_taxonomy() -> Taxonomy:
 
 
 __all__ = [
+    "CONTEXT",
     "DEFAULT_PATH",
     "NONE",
     "OTHER",
