@@ -148,6 +148,9 @@ def test_defaults_to_the_last_closed_period(demo: Path, okr_file: Path) -> None:
         for c in at.caption
     )
     assert [h.value for h in at.header] == [
+        "Incidents",
+        "Why did it change",
+        "Key drivers of NPS",
         "This period vs the previous one",
         "Alerts raised in the period",
         "OKR status at the period's end",
