@@ -279,7 +279,7 @@ def waterfall_traces(data: dict[str, Any], lang: str, top: int = TOP) -> tuple[l
     layout = {
         "height": 380, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "showlegend": False,
         "separators": ",." if lang == "es" else ".,",
-        "yaxis": {"title": {"text": f"{KPIS[kpi].label(lang)} ({KPIS[kpi].unit})"},
+        "yaxis": {"title": {"text": f"{KPIS[kpi].label(lang)} ({t(f'ch.unit.{KPIS[kpi].unit}', lang)})"},
                   "range": [lo - pad, hi + pad], "gridcolor": "#E5E7EB", "zeroline": False},
         "xaxis": {"automargin": True, "type": "category"},
         "plot_bgcolor": "#FFFFFF", "paper_bgcolor": "#FFFFFF",

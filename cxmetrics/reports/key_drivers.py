@@ -188,9 +188,9 @@ def quadrant_traces(result: dict[str, Any], lang: str) -> tuple[list[dict], dict
     layout = {
         "height": 420, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "showlegend": False,
         "separators": ",." if lang == "es" else ".,",
-        "xaxis": {"title": {"text": t("why.drv.axis.performance", lang)}, "range": [x_lo, x_hi], "ticksuffix": "%",
+        "xaxis": {"title": {"text": t("why.drv.axis.performance", lang)}, "range": [x_lo, x_hi], "ticksuffix": " %" if lang == "es" else "%",
                   "gridcolor": "#E5E7EB", "zeroline": False},
-        "yaxis": {"title": {"text": t("why.drv.axis.importance", lang)}, "range": [0, y_hi], "ticksuffix": "%",
+        "yaxis": {"title": {"text": t("why.drv.axis.importance", lang)}, "range": [0, y_hi], "ticksuffix": " %" if lang == "es" else "%",
                   "gridcolor": "#E5E7EB", "zeroline": False},
         "shapes": [{**line, "x0": x_mid, "x1": x_mid, "y0": 0, "y1": 1, "xref": "x", "yref": "paper"},
                    {**line, "x0": 0, "x1": 1, "y0": y_mid, "y1": y_mid, "xref": "paper", "yref": "y"}],

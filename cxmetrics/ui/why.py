@@ -127,7 +127,8 @@ def drivers(source: Source, period: Period, lang: str, role: str, *, key: str,
     ui.show_table(rows, lang, columns=kd.TABLE_COLUMNS,
                   right_align=("importance", "with", "n_with", "without", "n_without", "odds_ratio",
                                "performance"),
-                  column_widths={"attribute": 175, "importance": 120, "with": 165, "without": 175, "odds_ratio": 130},
+                  column_widths={"attribute": 165, "importance": 120, "with": 140, "n_with": 60, "without": 190,
+                                 "n_without": 75, "odds_ratio": 125, "performance": 85},
                   key=f"{key}_table")
     st.caption(t("why.drv.caption", lang))
     skipped = kd.skipped_text(result, lang)
