@@ -419,7 +419,7 @@ def test_opens_with_the_summary_and_the_top_incidents(demo: Path, okr_file: Path
 
 def test_the_nps_change_is_decomposed_in_a_waterfall(demo: Path, okr_file: Path) -> None:
     at = _run()
-    assert at.selectbox(key="rv_why_kpi").value == "nps" and at.selectbox(key="rv_why_dim").value == "region"
+    assert at.selectbox(key="rv_why_kpi_en").value == "nps" and at.selectbox(key="rv_why_dim_en").value == "region"
     data = _review(demo, okr_file)["decomposition"]
     fig = _waterfall(at)
     [trace] = fig["data"]
@@ -432,7 +432,7 @@ def test_the_nps_change_is_decomposed_in_a_waterfall(demo: Path, okr_file: Path)
     table = _frame(at, "Slice", "Rate effect", "Mix effect")
     assert list(table["Slice"]) == [s["slice"] for s in data["slices"]]
     # another dimension: the sentence and the bars follow
-    at.selectbox(key="rv_why_dim").set_value("channel").run()
+    at.selectbox(key="rv_why_dim_en").set_value("channel").run()
     assert not at.exception
     by_channel = dc.change_by(snapshot.open_snapshot(demo), "nps", review.period_for(
         snapshot.open_snapshot(demo), date.fromisoformat(LAST_CLOSED)), "channel", role="analyst")

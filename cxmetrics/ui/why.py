@@ -54,10 +54,24 @@ def opening(data: dict[str, Any], lang: str, role: str) -> None:
                 st.markdown(f"[{t('why.inc.link', lang)}]({ri.href(inc, lang)})")
 
 
-def _pick(where: Any, label: str, options: list[str], key: str, default: str, fmt: Any) -> str:
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default if default in options else options[0]
-    return where.selectbox(label, options, key=key, format_func=fmt)
+def _bound(key: str, lang: str, options: list[str], default: str) -> str:
+    """The widget key for ``lang`` seeded from the value kept under ``key`` (options are
+    labelled by language, and a widget whose labels change would not show them anew)."""
+    value = st.session_state.get(key)
+    if value not in options:
+        value = default if default in options else options[0]
+    st.session_state[key] = st.session_state[f"{key}_{lang}"] = value
+    return f"{key}_{lang}"
+
+
+def _keep(key: str, lang: str) -> None:
+    st.session_state[key] = st.session_state[f"{key}_{lang}"]
+
+
+def _pick(where: Any, label: str, options: list[str], key: str, default: str, fmt: Any, lang: str) -> str:
+    """A selectbox whose value lives under ``key`` across languages (widget key ``{key}_{lang}``)."""
+    return where.selectbox(label, options, key=_bound(key, lang, options, default), format_func=fmt,
+                           on_change=_keep, args=(key, lang))
 
 
 def decomposition(source: Source, period: Period, lang: str, role: str, *, key: str,
@@ -66,14 +80,16 @@ def decomposition(source: Source, period: Period, lang: str, role: str, *, key: 
     """The waterfall of a KPI's change over ``period`` vs the period before, split by a
     dimension, with its sentence above and its slices' table (folded) below. With ``kpi``
     (or ``dim``) given, that one is used (the page has its own picker); otherwise a
-    selectbox (keys ``{key}_kpi`` / ``{key}_dim``; defaults NPS and region)."""
+    selectbox (values kept under ``{key}_kpi`` / ``{key}_dim``, widget keys ``{key}_kpi_{lang}``
+    / ``{key}_dim_{lang}``; defaults NPS and region)."""
     if kpi is None or dim is None:
         left, right = st.columns(2)
         if kpi is None:
-            kpi = _pick(left, t("why.dec.kpi", lang), dc.kpis(), f"{key}_kpi", "nps", lambda k: KPIS[k].label(lang))
+            kpi = _pick(left, t("why.dec.kpi", lang), dc.kpis(), f"{key}_kpi", "nps", lambda k: KPIS[k].label(lang),
+                        lang)
         if dim is None:
             dim = _pick(right, t("why.dec.dim", lang), list(dims), f"{key}_dim", "region",
-                        lambda d: t(f"dim.{d}", lang))
+                        lambda d: t(f"dim.{d}", lang), lang)
     data = ui.cached(dc.change_by, source, kpi, period, dim, spec, role=role)
     if data["change"] is None:
         st.info(dc.reason_text(data, lang))
@@ -100,8 +116,9 @@ def channel_change(source: Source, period: Period | None, spec: FilterSpec, kpi:
     if period is None:
         st.info(t("why.dec.none.empty", lang))
         return
-    by = st.radio(t("why.ch.by", lang), ["channel", cohort], key=f"ch_why_by_{cohort}", horizontal=True,
-                  format_func=lambda d: t(f"dim.{d}", lang))
+    options, kept = ["channel", cohort], f"ch_why_by_{cohort}"
+    by = st.radio(t("why.ch.by", lang), options, key=_bound(kept, lang, options, "channel"), horizontal=True,
+                  format_func=lambda d: t(f"dim.{d}", lang), on_change=_keep, args=(kept, lang))
     st.caption(t("why.ch.period", lang, start=period.start.isoformat(), end=period.end.isoformat(),
                  days=fmt_int((period.end - period.start).days + 1, lang)))
     decomposition(source, period, lang, role, key="ch_why", spec=spec, kpi=kpi, dim=by)

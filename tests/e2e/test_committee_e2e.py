@@ -157,6 +157,9 @@ def test_committee_review_why_in_chromium(page: Page, app_server: str) -> None:
     expect(page.locator(".st-key-why_summary")).to_contain_text("El mayor: Región Andalucía")
     expect(page.get_by_role("heading", name="Factores clave de NPS")).to_be_visible(timeout=TIMEOUT)
     expect(page.locator(".st-key-rv_why_sentence")).to_contain_text(re.compile(r"^NPS bajó [\d,]+ puntos"))
+    # the dimension chosen in English stays chosen, now labelled in Spanish
+    expect(page.get_by_test_id("stSelectbox").filter(has_text="Desglosar por").get_by_role("combobox")).to_have_value(
+        "Canal", timeout=TIMEOUT)
     _wait_idle(page)
     _screenshot(page, "committee_review_why_es")
 
