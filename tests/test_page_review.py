@@ -467,9 +467,9 @@ def test_why_sections_in_spanish(demo: Path, okr_file: Path) -> None:
     assert any(m.startswith("**1. Región Andalucía: ") for m in md)
     assert f"**{dc.sentence(data['decomposition'], 'es')}**" in md and "puntos" in dc.sentence(data["decomposition"], "es")
     assert _waterfall(at)["layout"]["separators"] == ",."
-    table = _frame(at, "Experiencia", "Importancia % [95 %]")
+    table = _frame(at, "Experiencia", "Importancia [95 %]")
     assert "Resuelto al primer contacto" in set(table["Experiencia"])
-    assert sum(_shares(table, "Importancia % [95 %]")) == pytest.approx(100.0, abs=0.5)
+    assert sum(_shares(table, "Importancia [95 %]")) == pytest.approx(100.0, abs=0.5)
     assert any(i.value.startswith("Son asociaciones en datos observacionales") for i in at.info)
 
 

@@ -138,17 +138,19 @@ def drivers(source: Source, period: Period, lang: str, role: str, *, key: str,
     st.info(kd.caveat(lang), icon=":material/info:")
     with st.container(key=f"{key}_summary"):
         st.markdown(md_escape(kd.summary_text(result, lang)))
+    skipped = kd.skipped_text(result, lang)
     if not result["rows"]:
+        if skipped:
+            st.caption(skipped)
         return result
     rows = pd.DataFrame(kd.table_rows(result, lang))
     ui.show_table(rows, lang, columns=kd.TABLE_COLUMNS,
-                  right_align=("importance", "with", "n_with", "without", "n_without", "odds_ratio",
+                  right_align=("importance", "n_with", "n_without", "odds_ratio",
                                "performance"),
-                  column_widths={"attribute": 165, "importance": 120, "with": 140, "n_with": 60, "without": 190,
-                                 "n_without": 75, "odds_ratio": 125, "performance": 85},
+                  column_widths={"attribute": 180, "importance": 130, "with": 140, "n_with": 60, "without": 185,
+                                 "n_without": 65, "odds_ratio": 120, "performance": 85},
                   key=f"{key}_table")
     st.caption(t("why.drv.caption", lang))
-    skipped = kd.skipped_text(result, lang)
     if skipped:
         st.caption(skipped)
     if kd.quadrant_points(result):
