@@ -21,6 +21,7 @@ from cxmetrics.ui import auth as ui_auth
 from cxmetrics.ui import channels as view
 from cxmetrics.ui import drilldown
 from cxmetrics.ui import filters as ui_filters
+from cxmetrics.ui import why as why_ui
 from cxmetrics.ui.auth import md_escape
 from cxmetrics.ui.charts import channels as charts
 
@@ -133,6 +134,9 @@ else:
             max_rows=40,
             key="ch_heatmap_table",
         )
+
+# ---------------------------------------------------------------- where the change came from (rate and mix)
+why_ui.channel_change(source, active.period, active.spec, kpi, cohort, lang, viewer_role)
 
 # ---------------------------------------------------------------- drill-down
 st.header(t("ch.drill.header", lang))

@@ -1,5 +1,6 @@
-"""Committee review: a closed review period vs the previous one — what changed (BH-ranked),
-alerts, OKR status, decisions and actions; closing a review freezes its figures."""
+"""Committee review: a closed review period vs the previous one — first why (the summary,
+the top incidents, the change decomposition, the key drivers), then what changed (BH-ranked),
+alerts (folded), OKR status, decisions and actions; closing a review freezes its figures."""
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +18,7 @@ from cxmetrics.ui import actions as actions_ui
 from cxmetrics.ui import auth as ui_auth
 from cxmetrics.ui import filters as ui_filters
 from cxmetrics.ui import review as review_ui
+from cxmetrics.ui import why as why_ui
 
 lang = ui.current_lang()
 source = ui.require_source(lang)
@@ -56,6 +58,12 @@ st.caption(
 )
 if frozen:
     st.info(cu.frozen_text(frozen, lang))
+
+# ---------------------------------------------------------------- why: incidents, decomposition, drivers
+why_ui.opening(data, lang, me.role)
+st.header(t("why.dec.header", lang))
+why_ui.decomposition(source, period, lang, me.role, key="rv_why")
+why_ui.drivers(source, period, lang, me.role, key="rv_drv", nps=data["drivers"])
 
 # ---------------------------------------------------------------- this period vs previous
 st.header(t("rv.vs.header", lang))
@@ -119,7 +127,8 @@ st.caption(t("rv.alerts.caption", lang))
 if not data["alerts"]:
     st.info(t("rv.alerts.none", lang))
 else:
-    review_ui.alerts_table(data["alerts"], lang)
+    with why_ui.alerts_folded(len(data["alerts"]), lang):
+        review_ui.alerts_table(data["alerts"], lang)
 ui.download_csv(pd.DataFrame(data["alerts"]), f"review_{period.label}_alerts.csv", "dl_rv_alerts", lang)
 
 # ---------------------------------------------------------------- OKR status strip

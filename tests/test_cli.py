@@ -115,3 +115,33 @@ def test_uplift_json_shape(sample_db: Path) -> None:
 def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
     out = cxm("kpis", "--db", str(tmp_path / "none.duckdb"))
     assert out.returncode == 2 and "cxm ingest" in out.stderr
+
+
+# --------------------------------------------------------------------------- cxm drivers
+
+
+def test_drivers_json_counts_the_slice_and_shares_sum_to_100(demo_db: Path) -> None:
+    slice_args = ["--filter", "channel=voice", "--filter", "channel=web", "--from", "2026-02-01", "--to", "2026-03-01"]
+    out = cxm("drivers", "--db", str(demo_db), "--kpi", "nps", *slice_args, "--json")
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)  # one object, nothing else on stdout
+    assert {"rows", "r2", "n", "caveat", "skipped", "kpi"} <= set(res) and res["kpi"] == "nps"
+    kpis = cxm("kpis", "--db", str(demo_db), "--kpi", "nps", *slice_args, "--json")
+    [row] = json.loads(kpis.stdout)
+    assert res["n"] == row["n"] > 30  # every NPS response of the slice
+    assert abs(sum(r["importance_share"] for r in res["rows"]) - 100.0) <= 0.1
+    assert all(r["ci_low"] <= r["importance_share"] <= r["ci_high"] or r["importance_share"] < 1 for r in res["rows"])
+    assert res["caveat"].startswith("These are associations in observational survey data")
+    again = json.loads(cxm("drivers", "--db", str(demo_db), "--kpi", "nps", *slice_args, "--json").stdout)
+    assert again == res  # seeded: the same intervals every run
+
+
+def test_drivers_table_and_errors(demo_db: Path) -> None:
+    out = cxm("drivers", "--db", str(demo_db), "--kpi", "csat")
+    assert out.returncode == 0, out.stderr
+    assert "Key drivers of CSAT" in out.stdout and "first_contact_resolved" in out.stdout
+    assert "not causal effects" in out.stdout
+    bad = cxm("drivers", "--db", str(demo_db), "--kpi", "ces")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+    bad = cxm("drivers", "--db", str(demo_db), "--kpi", "nps", "--filter", "channel=fax")
+    assert bad.returncode == 2 and "unknown channel 'fax'" in bad.stderr

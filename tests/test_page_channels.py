@@ -108,10 +108,11 @@ def test_page_runs_on_demo_data(demo: Path) -> None:
     assert at.title[0].value == "Channels & cohorts"
     assert [h.value for h in at.header] == [
         "NPS by channel and segment",
+        "NPS: where the change came from",
         "Records behind a cell",
         "NPS by review period",
     ]
-    assert len(at.get("plotly_chart")) == 2  # heatmap and trend
+    assert len(at.get("plotly_chart")) == 3  # heatmap, change waterfall and trend
     assert len(at.get("download_button")) == 2  # heatmap and trend CSVs (no cell chosen yet)
     assert not at.warning
     assert at.query_params["kpi"] == "nps" and at.query_params["cohort"] == "segment"
@@ -129,6 +130,7 @@ def test_filter_without_records_says_so(demo: Path) -> None:
     at = _run(kpi="journey_completion", channel="store", period="all")
     assert [i.value for i in at.info] == [
         "No Journey completion records match this filter.",
+        "No decomposition: neither period has records.",
         "No records in these review periods.",
     ]
     assert not at.get("plotly_chart")
@@ -351,7 +353,8 @@ def test_spanish(demo: Path) -> None:
     at = _run(lang="es", kpi="journey_completion", cohort="value_tier", period="all")
     assert at.title[0].value == "Canales y cohortes"
     assert at.header[0].value == "Journeys completados por canal y nivel de valor"
-    assert at.header[1].value == "Registros de una celda"
+    assert at.header[1].value == "Journeys completados: de dónde vino el cambio"
+    assert at.header[2].value == "Registros de una celda"
     fig = _heatmap(at)
     coloured = [x for row in fig["data"][1]["text"] for x in row if x]
     assert coloured and all(re.search(r"<b>\d+,\d", x) for x in coloured)  # decimal comma

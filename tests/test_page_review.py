@@ -8,6 +8,8 @@ folder, so the app-state file (kept beside the data) is theirs alone.
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -16,10 +18,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cxmetrics.analysis.drivers import CAVEAT
 from cxmetrics.metrics import okr
 from cxmetrics.metrics.compare import last_closed_period
 from cxmetrics.metrics.registry import KPIS
 from cxmetrics.reports import committee as cu
+from cxmetrics.reports import decomposition as dc
+from cxmetrics.reports import incidents as ri
+from cxmetrics.reports import key_drivers as kd
 from cxmetrics.reports import okrs, review
 from cxmetrics.serving import app_state, snapshot
 from tests.apptest import open_page
@@ -148,6 +154,9 @@ def test_defaults_to_the_last_closed_period(demo: Path, okr_file: Path) -> None:
         for c in at.caption
     )
     assert [h.value for h in at.header] == [
+        "Incidents",
+        "Why did it change",
+        "Key drivers of NPS",
         "This period vs the previous one",
         "Alerts raised in the period",
         "OKR status at the period's end",
@@ -364,3 +373,108 @@ def test_page_without_data_says_so(empty: Path) -> None:
     at = _run()
     assert at.info and "No data yet" in at.info[0].value
     assert not at.dataframe and not at.error
+
+
+# --------------------------------------------------------------------------- why: incidents, decomposition, drivers
+
+
+def _plain(at: AppTest) -> list[str]:
+    """The page's Markdown with the escapes for literal text taken out."""
+    return [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown]
+
+
+def _waterfall(at: AppTest) -> dict:
+    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    found = [f for f in figs if f["data"] and f["data"][0]["type"] == "waterfall"]
+    assert len(found) == 1, [f["data"][0]["type"] for f in figs if f["data"]]
+    return found[0]
+
+
+def _shares(table: pd.DataFrame, column: str) -> list[float]:
+    return [float(v.split(" ")[0].replace(",", ".")) for v in table[column]]
+
+
+def test_opens_with_the_summary_and_the_top_incidents(demo: Path, okr_file: Path) -> None:
+    at = _run()
+    data = _review(demo, okr_file)
+    top = ri.shown(data["incidents"])
+    assert 2 <= len(top) <= 5
+    md = _plain(at)
+    summary = ri.summary(data["incidents"], len(data["alerts"]), "en", dc.sentence(data["decomposition"], "en"))
+    assert summary in md and ri.title(top[0], "en") in summary
+    assert md.index(summary) < min(i for i, m in enumerate(md) if m.startswith("**1. "))
+    cards = [m for m in md if re.match(r"^\*\*\d\. ", m)]
+    assert cards == [f"**{k}. {ri.title(inc, 'en')}**" for k, inc in enumerate(top, start=1)]
+    assert cards[0].startswith("**1. Region Andalucía: ") and cards[1].startswith("**2. Channel chatbot: Handoff")
+    lines = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption]
+    assert f"Onset {top[0]['onset']} · {ri.size(top[0], 'en')} · moves {ri.kpis_text(top[0], 'en')}" in lines
+    assert [e.label for e in at.expander].count("Evidence and slices") == len(top)
+    evidence = next(m for m in md if m.startswith("Evidence (the alert rule"))
+    assert all(f"- {line}" in evidence for line in ri.evidence_lines(top[0], "en"))
+    assert f"[Open the filtered view]({ri.href(top[0], 'en')})" in [m.value for m in at.markdown]
+    assert ri.href(top[0], "en").startswith("./channels?kpi=") and "region=Andaluc%C3%ADa" in ri.href(top[0], "en")
+    if data["alerts"]:  # the alert list is folded
+        assert f"Show the {len(data['alerts'])} alerts" in [e.label for e in at.expander]
+
+
+def test_the_nps_change_is_decomposed_in_a_waterfall(demo: Path, okr_file: Path) -> None:
+    at = _run()
+    assert at.selectbox(key="rv_why_kpi_en").value == "nps" and at.selectbox(key="rv_why_dim_en").value == "region"
+    data = _review(demo, okr_file)["decomposition"]
+    fig = _waterfall(at)
+    [trace] = fig["data"]
+    ys, measure = trace["y"], trace["measure"]
+    assert measure[0] == "absolute" and measure[-1] == "total" and set(measure[1:-1]) == {"relative"}
+    assert ys[0] == pytest.approx(data["value0"])
+    assert ys[0] + sum(ys[1:-1]) == pytest.approx(data["value1"], abs=1e-9)  # steps: previous → current
+    assert trace["x"][1] == "Andalucía"
+    assert f"**{dc.sentence(data, 'en')}**" in _plain(at)
+    table = _frame(at, "Slice", "Rate effect", "Mix effect")
+    assert list(table["Slice"]) == [s["slice"] for s in data["slices"]]
+    # another dimension: the sentence and the bars follow
+    at.selectbox(key="rv_why_dim_en").set_value("channel").run()
+    assert not at.exception
+    by_channel = dc.change_by(snapshot.open_snapshot(demo), "nps", review.period_for(
+        snapshot.open_snapshot(demo), date.fromisoformat(LAST_CLOSED)), "channel", role="analyst")
+    assert f"**{dc.sentence(by_channel, 'en')}**" in _plain(at)
+    assert set(_waterfall(at)["data"][0]["x"][1:-2]) <= {s["slice"] for s in by_channel["slices"]} | {"Other slices"}
+
+
+def test_key_drivers_table_and_quadrant(demo: Path, okr_file: Path) -> None:
+    at = _run()
+    data = _review(demo, okr_file)["drivers"]
+    assert any(i.value == CAVEAT for i in at.info)
+    table = _frame(at, "Experience", "Importance % [95%]", "Odds ratio [95%]")
+    assert list(table["Experience"]) == [kd.attribute_label(r["attribute"], "en") for r in data["rows"]]
+    assert sum(_shares(table, "Importance % [95%]")) == pytest.approx(100.0, abs=0.5)
+    assert "First contact resolved" in set(table["Experience"])
+    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert any(f["data"] and f["data"][0].get("mode") == "markers+text" for f in figs)  # the quadrant
+    at.toggle(key="rv_drv_csat").set_value(True).run()
+    assert not at.exception
+    assert "Key drivers of CSAT" in [h.value for h in at.header]
+    assert any(m.startswith("Over the ") and " CSAT responses" in m for m in _plain(at))
+
+
+def test_why_sections_in_spanish(demo: Path, okr_file: Path) -> None:
+    at = _run("es")
+    data = _review(demo, okr_file)
+    heads = [h.value for h in at.header]
+    assert heads[:3] == ["Incidentes", "Por qué cambió", "Factores clave de NPS"]
+    md = _plain(at)
+    summary = ri.summary(data["incidents"], len(data["alerts"]), "es", dc.sentence(data["decomposition"], "es"))
+    assert summary in md and summary.split(" ")[1] == "incidentes"
+    assert any(m.startswith("**1. Región Andalucía: ") for m in md)
+    assert f"**{dc.sentence(data['decomposition'], 'es')}**" in md and "puntos" in dc.sentence(data["decomposition"], "es")
+    assert _waterfall(at)["layout"]["separators"] == ",."
+    table = _frame(at, "Experiencia", "Importancia [95 %]")
+    assert "Resuelto al primer contacto" in set(table["Experiencia"])
+    assert sum(_shares(table, "Importancia [95 %]")) == pytest.approx(100.0, abs=0.5)
+    assert any(i.value.startswith("Son asociaciones en datos observacionales") for i in at.info)
+
+
+def test_why_sections_for_the_committee_role(committee: Path, okr_file: Path) -> None:
+    at = _run()
+    assert not at.exception
+    assert [h.value for h in at.header][:3] == ["Incidents", "Why did it change", "Key drivers of NPS"]
+    _waterfall(at)

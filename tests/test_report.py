@@ -175,7 +175,8 @@ def read_xlsx(content: bytes) -> dict[str, list[list]]:
 def test_xlsx_sheets_and_numbers(data: dict) -> None:
     content = render_pack(data, "xlsx", "en")
     book = read_xlsx(content)
-    assert list(book) == ["Summary", "Changes", "Alerts", "OKRs", "Actions", "Manifest"]
+    assert list(book) == ["Summary", "Incidents", "Decomposition", "Drivers", "Changes", "Alerts", "OKRs", "Actions",
+                          "Manifest"]
     header, *rows = book["Changes"]
     assert header[:6] == ["KPI", "KPI id", "Dimension", "Group", "Unit", "This period"]
     assert len(rows) == len(data["changes"])
@@ -200,13 +201,14 @@ def test_xlsx_sheets_and_numbers(data: dict) -> None:
     assert any(MALICIOUS in (c or "") for r in actions for c in r if isinstance(c, str))
     # formatted and frozen: a header format with fill, a pane split and an autofilter on Changes
     zf = zipfile.ZipFile(io.BytesIO(content))
-    sheet2 = zf.read("xl/worksheets/sheet2.xml").decode()
-    assert "<pane " in sheet2 and "<autoFilter " in sheet2 and "<cols>" in sheet2
+    sheet5 = zf.read("xl/worksheets/sheet5.xml").decode()  # Changes: after Summary and the three "why" sheets
+    assert "<pane " in sheet5 and "<autoFilter " in sheet5 and "<cols>" in sheet5
 
 
 def test_xlsx_spanish_sheet_names(data: dict) -> None:
     book = read_xlsx(render_pack(data, "xlsx", "es"))
-    assert list(book) == ["Resumen", "Cambios", "Alertas", "OKR", "Acciones", "Manifiesto"]
+    assert list(book) == ["Resumen", "Incidentes", "Descomposición", "Factores clave", "Cambios", "Alertas", "OKR",
+                          "Acciones", "Manifiesto"]
     assert book["Cambios"][0][0] == "KPI" and "Este periodo" in book["Cambios"][0]
 
 

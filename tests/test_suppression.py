@@ -219,7 +219,7 @@ def test_review_pack_as_executive(db, tmp_path) -> None:
     assert "12.5" not in changes and "40.0" not in changes  # web and store values never printed
     assert "fewer than 5 people behind it is suppressed" in page  # the method note
     book = read_xlsx(render_pack(data, "xlsx", "es"))
-    header, *lines = list(book.values())[1]  # the change sheet (named in Spanish)
+    header, *lines = book["Cambios"]  # the change sheet (named in Spanish)
     web_line = next(r for r in lines if r[1] == "nps" and r[3] == "web")
     assert web_line[5] is None and web_line[8] is None  # this period's value and n: empty
     assert web_line[-1] == "suprimido (menos de 5 personas)"

@@ -14,7 +14,9 @@ contact or journey it rates (CONTRACT.md section 4, the response's source):
 | ``channel``, ``intent`` | the source's | same | same |
 
 "—" is missing (not applicable): the driver analysis gives each attribute a "not
-applicable" indicator instead of guessing.
+applicable" indicator instead of guessing. Rows come in ``record_id`` order, so that the
+drivers' seeded bootstrap (which resamples rows by position) gives the same intervals on
+the same data every time.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ def survey_experiences(source: Source, kpi: str, spec: FilterSpec | None = None)
         FROM s
         LEFT JOIN rec_journey j ON s.source = 'journey' AND j.record_id = s.journey_id
         LEFT JOIN starts f ON s.source = 'contact' AND f.contact_id = s.contact_id
-        LEFT JOIN rec_handoff h ON s.source = 'contact' AND h.contact_id = s.contact_id"""
+        LEFT JOIN rec_handoff h ON s.source = 'contact' AND h.contact_id = s.contact_id
+        ORDER BY s.record_id"""  # a fixed row order: the bootstrap resamples rows by position
     frame = source.con.execute(sql, [*params, as_of]).df()
     for col in GOOD:
         frame[col] = frame[col].astype("float")  # True/False/missing -> 1/0/NaN

@@ -91,6 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
     tz_arg(p)
     role_arg(p, "build the pack")
 
+    p = sub.add_parser("drivers", help="key drivers of NPS or CSAT: which experiences move together with the score",
+                       description="Key drivers of NPS or CSAT over the survey responses of the filtered slice: "
+                       "the Shapley share of the R² of each experience attribute (95% bootstrap interval, 200 "
+                       "seeded resamples), the score with and without it, the adjusted odds ratio and the current "
+                       "performance. Without --from/--to: every response in the data (the whole filtered range, "
+                       "not the last review period). Associations in observational data, not causal effects.")
+    common_args(p)
+    p.add_argument("--kpi", required=True, choices=["nps", "csat"], help="the score to explain")
+    slice_args(p)
+    role_arg(p, "read")
+
     p = sub.add_parser("uplift", help="recognized vs anonymous for one KPI")
     common_args(p)
     p.add_argument("--kpi", required=True)
@@ -107,6 +118,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "export-input": data.cmd_export_input,
     "demo": data.cmd_demo,
     "kpis": query.cmd_kpis,
+    "drivers": query.cmd_drivers,
     "uplift": query.cmd_uplift,
     "review": query.cmd_review,
 }

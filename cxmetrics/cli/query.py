@@ -1,4 +1,4 @@
-"""``cxm kpis``, ``uplift``, ``okr``, ``export`` and ``review``: the numbers out."""
+"""``cxm kpis``, ``drivers``, ``uplift``, ``okr``, ``export`` and ``review``: the numbers out."""
 
 from __future__ import annotations
 
@@ -32,6 +32,42 @@ def cmd_kpis(args: argparse.Namespace) -> None:
     else:
         extra = ["suppressed"] if rows and "suppressed" in rows[0] else []
         print_table(rows, [*by, "kpi", "value", "n", "ci_low", "ci_high", *extra], f"KPIs · {spec.describe()}")
+
+
+def cmd_drivers(args: argparse.Namespace) -> None:
+    from cxmetrics.reports.key_drivers import drivers_for
+
+    spec = filter_spec(args, with_as_of=False)
+    if spec.empty_range:
+        sys.stderr.write(f"cxm drivers: --from {spec.date_from} is after --to {spec.date_to}: no record selected\n")
+    res = drivers_for(open_source(args), args.kpi, spec, role=role_of(args))
+    if args.json:
+        print_json(res)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    fmt = lambda v, p=1: "—" if v is None else f"{v:.{p}f}"  # noqa: E731
+    ci = lambda c, p=1: "" if not c or c[0] is None else f" [{fmt(c[0], p)}, {fmt(c[1], p)}]"  # noqa: E731
+    console = Console(width=max(Console().width, 132))
+    if not res["rows"]:
+        console.print(f"{args.kpi} · {spec.describe()}: no key drivers ({res['reason']}; n = {res['n']:,})")
+    else:
+        table = Table(title=f"Key drivers of {args.kpi.upper()} · {spec.describe()} · n = {res['n']:,} · "
+                            f"R² = {fmt(res['r2'], 3)}")
+        for c in ("attribute", "importance % [95% CI]", "with (n)", "without (n)", "odds ratio [95% CI]",
+                  "performance"):
+            table.add_column(c, justify="left" if c == "attribute" else "right")
+        for r in res["rows"]:
+            cat = r["kind"] == "categorical"
+            table.add_row(r["attribute"], fmt(r["importance_share"]) + ci((r["ci_low"], r["ci_high"])),
+                          "—" if cat else f"{fmt(r['effect_with'])} ({r['n_with']:,})",
+                          "—" if cat else f"{fmt(r['effect_without'])} ({r['n_without']:,})",
+                          fmt(r["odds_ratio"], 2) + ci(r["or_ci"], 2), fmt(r["performance"]))
+        console.print(table)
+    for name, why in res["skipped"]:
+        console.print(f"  skipped {name}: {why}")
+    console.print(f"  {res['caveat']}")
 
 
 def cmd_uplift(args: argparse.Namespace) -> None:

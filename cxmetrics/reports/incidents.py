@@ -68,6 +68,24 @@ def evidence_lines(inc: dict, lang: str, limit: int = 8) -> list[str]:
     return out
 
 
+def kpis_text(inc: dict, lang: str) -> str:
+    """'FCR, NPS, CES': the KPIs the incident moves, lead first."""
+    return ", ".join(kpi_name(k, lang) for k in inc["kpis"])
+
+
+def slices_text(inc: dict, lang: str, limit: int = 8) -> str:
+    """'Channel ivr, Channel voice, Region Andalucía': the slices its signals are on."""
+    found = sorted({(s["dimension"], s["value"]) for s in inc["signals"]}, key=lambda x: (x[0], x[1] or ""))
+    names = [t("inc.all", lang) if d == "all" else f"{dimension_name(d, lang)} {v}" for d, v in found]
+    more = len(names) - limit
+    return ", ".join(names[:limit]) + (f" (+{fmt_int(more, lang)})" if more > 0 else "")
+
+
+def href(inc: dict, lang: str, prefix: str = "./") -> str:
+    """The incident's link to the filtered Channels page, relative to the app's own path."""
+    return f"{prefix}{inc['link']}&lang={lang}"
+
+
 def shown(incidents: list[dict]) -> list[dict]:
     """The incidents the review opens with: reported ones in the bad direction, ranked."""
     return [i for i in incidents if i["reported"] and i["bad"]][:SHOWN]

@@ -2,8 +2,9 @@
 
 ``review_data`` gathers what the committee discusses — every KPI overall, by channel and
 by key cohorts, this period vs the previous one as one BH family; the alerts raised in
-the period; OKR status at the period's end; the actions due in it — and is what the
-page shows, what ``cxm review`` exports and what closing a review freezes.
+the period and the incidents they add up to; NPS's change split by region and the key
+drivers of NPS (``reports.decomposition``, ``reports.key_drivers``); OKR status at the
+period's end; the actions due in it — and is what the page shows, what ``cxm review`` exports and what closing a review freezes.
 
 It is built for one viewer's ``role``: for a role without record-level access, cells with
 fewer than k people (and their complements) are suppressed (``cxmetrics.metrics.suppression``):
@@ -29,9 +30,13 @@ from cxmetrics.metrics.filters import FilterSpec
 from cxmetrics.metrics.okr import OkrFile, evaluate
 from cxmetrics.metrics.registry import KPIS
 from cxmetrics.metrics.source import Source
+from cxmetrics.reports import decomposition, key_drivers
 from cxmetrics.serving import app_state
 
 REVIEW_DIMENSIONS = ("channel", "value_tier", "segment")
+# The change the review explains first (summary paragraph, the pack's waterfall) and the
+# score whose key drivers it lists
+WHY_KPI, WHY_DIMENSION, DRIVERS_KPI = "nps", "region", "nps"
 
 
 def period_for(source: Source, start: date) -> Period:
@@ -80,6 +85,9 @@ def review_data(source: Source, period: Period, okrs: OkrFile | None = None,
         "changes": change_rows(source, period, spec, role=role),
         "alerts": alerts_mod.alerts_for_role(source, raised, spec, role=role),
         "incidents": [_for_role(i.to_json(), k) for i in build_incidents(source, period, spec)],
+        # NPS's change split by region (rate and mix effects) and the key drivers of NPS over the period
+        "decomposition": decomposition.change_by(source, WHY_KPI, period, WHY_DIMENSION, spec, role=role),
+        "drivers": key_drivers.drivers_for(source, DRIVERS_KPI, _in_period(spec, period), role=role),
         "okrs": evaluate(source, okrs, as_of=period.end, role=role) if okrs else None,
         "k_anonymity": k,  # the k applied (None: every cell shown)
         # the action log is not for every role (privacy.ACTION_LOG_ROLES): None = not shown
@@ -91,6 +99,10 @@ def review_data(source: Source, period: Period, okrs: OkrFile | None = None,
         "kpi_labels": {k: {"en": v.label_en, "es": v.label_es, "higher_is_better": v.higher_is_better}
                        for k, v in KPIS.items()},
     }
+
+
+def _in_period(spec: FilterSpec | None, period: Period) -> FilterSpec:
+    return (spec or FilterSpec()).model_copy(update={"date_from": period.start, "date_to": period.end})
 
 
 def _for_role(incident: dict[str, Any], k: int | None) -> dict[str, Any]:

@@ -2,7 +2,10 @@
 
 Opens the served app (``app_server`` over ``demo_db``), records an action on the committee
 page, reloads (a new browser session) and finds it again, turns on "Show all changes",
-and saves full-page screenshots of both pages to ``artifacts/screenshots/``.
+and saves full-page screenshots of both pages to ``artifacts/screenshots/``. The review's
+"why" opening: the summary and the first two incidents (the outage, the chatbot handoff),
+one incident's evidence unfolded and its link followed to the filtered Channels page, the
+decomposition split by another dimension, in English and Spanish.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from playwright.sync_api import Page, expect
 
 from cxmetrics.serving import app_state
 from tests.e2e.screens import full_page_screenshot
+from tests.e2e.widgets import choose
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +35,8 @@ def _wait_idle(page: Page) -> None:
     """Until the script run is over (Streamlit makes the page inert while it reruns)."""
     page.wait_for_timeout(300)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stStatusWidget]') && !document.querySelector('[inert]')",
+        "() => !document.querySelector('[data-testid=stStatusWidget]')"
+        " && !document.querySelector('[inert]:not([data-testid=stExpanderDetails])')",  # folded expanders are inert
         timeout=TIMEOUT,
     )
 
@@ -109,3 +114,60 @@ def test_okr_page_in_chromium(page: Page, app_server: str) -> None:
         timeout=TIMEOUT
     )
     _screenshot(page, "okrs_es")
+
+
+def test_committee_review_why_in_chromium(page: Page, app_server: str) -> None:
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    _open(page, app_server, "Committee review")
+    expect(page.get_by_role("heading", name="Incidents")).to_be_visible(timeout=TIMEOUT)
+    summary = page.locator(".st-key-why_summary")
+    expect(summary).to_contain_text(re.compile(r"^\d+ incidents this period group"), timeout=TIMEOUT)
+    expect(summary).to_contain_text("The largest: Region Andalucía")
+    expect(summary).to_contain_text("Second: Channel chatbot: Handoff abandonment")
+    first, second = page.locator(".st-key-why_incident_1"), page.locator(".st-key-why_incident_2")
+    expect(first).to_contain_text("1. Region Andalucía:")
+    expect(first).to_contain_text(re.compile(r"Onset 2026-0\d-\d\d · [\d,]+ people"))
+    expect(second).to_contain_text("2. Channel chatbot: Handoff abandonment")
+    _wait_idle(page)
+
+    # ---- unfold the first incident's evidence
+    link = first.get_by_role("link", name="Open the filtered view")
+    expect(link).to_be_hidden()
+    first.get_by_text("Evidence and slices").click()
+    expect(first.get_by_text(re.compile(r"^Evidence \(the alert rule"))).to_be_visible(timeout=TIMEOUT)
+    expect(link).to_be_visible(timeout=TIMEOUT)
+    href = link.get_attribute("href")
+    assert "kpi=" in href and "region=Andaluc%C3%ADa" in href and "from=" in href
+
+    # ---- the decomposition: NPS by region, then by channel
+    sentence = page.locator(".st-key-rv_why_sentence")
+    expect(sentence).to_contain_text(re.compile(r"^NPS fell [\d.]+ points: −[\d.]+ from Andalucía \(rate\)"))
+    waterfall = page.get_by_test_id("stPlotlyChart").filter(has=page.locator(".waterfalllayer .point")).first
+    expect(waterfall).to_be_visible(timeout=TIMEOUT)
+    choose(page, page.get_by_test_id("stSelectbox").filter(has_text="Split by"), "Channel", timeout=TIMEOUT)
+    expect(sentence).not_to_contain_text("Andalucía", timeout=TIMEOUT)
+    expect(sentence).to_contain_text(re.compile(r"^NPS fell [\d.]+ points: [−+][\d.]+ from \w+ \(rate\)"))
+    _wait_idle(page)
+    expect(page.locator(".st-key-rv_drv_summary")).to_contain_text("NPS responses of the period")
+    _screenshot(page, "committee_review_why_en")
+
+    # ---- Spanish
+    page.get_by_test_id("stSidebar").get_by_text("Español").click()
+    expect(page.get_by_role("heading", name="Incidentes")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator(".st-key-why_summary")).to_contain_text("El mayor: Región Andalucía")
+    expect(page.get_by_role("heading", name="Factores clave de NPS")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator(".st-key-rv_why_sentence")).to_contain_text(re.compile(r"^NPS bajó [\d,]+ puntos"))
+    # the dimension chosen in English stays chosen, now labelled in Spanish
+    expect(page.get_by_test_id("stSelectbox").filter(has_text="Desglosar por").get_by_role("combobox")).to_have_value(
+        "Canal", timeout=TIMEOUT)
+    _wait_idle(page)
+    _screenshot(page, "committee_review_why_es")
+
+    # ---- the incident's link opens the Channels page filtered to it
+    page.goto(f"{app_server}/{href.removeprefix('./')}")
+    expect(page.get_by_role("heading", name=re.compile(r" by channel and segment$"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"Showing: Region: Andalucía · 2026-"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name=re.compile(r": where the change came from$"))).to_be_visible(
+        timeout=TIMEOUT)
+    _wait_idle(page)
+    _screenshot(page, "channels_incident_link_en")

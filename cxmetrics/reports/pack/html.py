@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cxmetrics.i18n import MISSING, fmt_datetime, fmt_int, fmt_pct, t
+from cxmetrics.reports.pack import why
 from cxmetrics.reports.pack.text import (
     BAD,
     CHART_ROWS,
@@ -337,7 +338,7 @@ def render_html(data: dict, lang: str = "en", *, for_print: bool = False) -> str
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="cxmetrics">
 <title>{e(title)}</title>
-<style>{CSS}</style>
+<style>{CSS}{why.CSS}</style>
 <script type="text/javascript">{get_plotlyjs()}</script>
 <script>{OPEN_DETAILS_ON_PRINT}</script>
 </head>
@@ -347,7 +348,10 @@ def render_html(data: dict, lang: str = "en", *, for_print: bool = False) -> str
 <p class="intro">{e(t("pack.intro", lang))}</p>
 <dl class="meta">{meta_html}</dl>
 </header>
-<section id="summary">
+{why.incidents_html(data, lang)}
+{why.decomposition_html(data, lang)}
+{why.drivers_html(data, lang)}
+<section id="summary"{' class="newpage"' if "incidents" in data else ''}>
 <h2>{e(t("pack.sec.summary", lang))}</h2>
 {_summary_html(data, lang)}
 </section>

@@ -10,6 +10,7 @@ from typing import Any
 from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import LANGUAGE_NAMES, fmt_datetime, fmt_int, t
 from cxmetrics.metrics.registry import KPIS
+from cxmetrics.reports.pack import why
 from cxmetrics.reports.pack.text import (
     _filter_dims_text,
     _privacy_note,
@@ -99,7 +100,8 @@ def _unit(kpi: str) -> str:
 
 
 def render_xlsx(data: dict, lang: str = "en") -> bytes:
-    """The pack as a workbook: Summary, Changes, Alerts, OKRs, Actions and a Manifest."""
+    """The pack as a workbook: Summary, Incidents, Decomposition, Drivers, Changes, Alerts,
+    OKRs, Actions and a Manifest."""
     import xlsxwriter
 
     buf = io.BytesIO()
@@ -155,6 +157,9 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
                                     f"{t('pack.dir.' + direction(r), lang)})", f["text"])
     else:
         s.ws.write_string(nxt + 1, 0, tr("pack.no_significant"), f["text"])
+
+    # ---- Incidents, Decomposition, Drivers
+    why.write_sheets(book, lambda name: _Sheet(book, name, f), data, lang)
 
     # ---- Changes
     change_headers = [
