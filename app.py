@@ -21,6 +21,7 @@ PAGES = [
     ("pages/1_Overview.py", "nav.overview", ":material/dashboard:", "overview"),
     ("pages/2_Channels_cohorts.py", "nav.channels", ":material/grid_view:", "channels"),
     ("pages/3_Journeys_handoffs.py", "nav.journeys", ":material/route:", "journeys"),
+    ("pages/9_Voice_of_customer.py", "nav.voc", ":material/record_voice_over:", "voc"),
     ("pages/4_Identity_uplift.py", "nav.uplift", ":material/how_to_reg:", "uplift"),
     ("pages/5_OKRs.py", "nav.okrs", ":material/flag:", "okrs"),
     ("pages/6_Committee_review.py", "nav.review", ":material/groups:", "review"),

@@ -80,3 +80,25 @@ def survey_verbatims(source: Source, kpi: str, spec: FilterSpec, *, role: str, l
         [*params, limit],
     ).df()
     return df
+
+
+VERBATIM_COLUMNS = ("t", "record_id", "person", "channel", "region", "score", "theme", "sentiment", "verbatim")
+
+
+def verbatim_records(source: Source, kpi: str, spec: FilterSpec, *, role: str, limit: int = 20) -> pd.DataFrame:
+    """The latest verbatims of a survey KPI's slice with their theme and sentiment, newest
+    first (consented customers only; person ids pseudonymized unless the role sees raw ids).
+    Columns ``VERBATIM_COLUMNS``; empty for a KPI that is not a survey's."""
+    require_record_access(role)
+    (kpi,) = check_kpis([kpi])
+    if KPIS[kpi].record_table != "rec_survey":
+        return pd.DataFrame(columns=list(VERBATIM_COLUMNS))
+    where, params = _where(source, kpi, spec)
+    df = source.con.execute(
+        f"""SELECT {", ".join(VERBATIM_COLUMNS)} FROM {records_relation("rec_survey")}
+        WHERE {where} AND verbatim IS NOT NULL ORDER BY t DESC, record_id LIMIT ?""",
+        [*params, max(int(limit), 0)],
+    ).df()
+    if not may_see_raw_ids(role):
+        df["person"] = [pseudonymize(p) for p in df["person"]]
+    return df

@@ -54,6 +54,10 @@ COLUMN_DEFINITIONS = {
     "value_tier": "Customer value tier of the person.",
     "region": "Customer region of the person.",
     "plan": "Customer plan of the person.",
+    "theme": "Main theme of the survey verbatim (data/themes.yaml key; 'other': no theme matched, 'none': no "
+             "verbatim); 'unknown' for records that are not survey responses.",
+    "sentiment": "Sentiment of the survey verbatim (negative, neutral, positive); 'unknown' without a verbatim "
+                 "and for records that are not survey responses.",
     "person": "Stitched person: pseudonymized keyed hash (p_…) unless the role may see raw ids.",
     "outcome": "The KPI's outcome for this record: NPS +100/0/−100, rates 100/0, CES the score. "
                "The KPI value is the mean of outcome (NPS, rates, CES).",
@@ -93,7 +97,7 @@ def _records_sql(source: Source, spec: FilterSpec, kpis: list[str], role: str,
             local.insert(0, pseudonym_key().decode())
         parts.append(
             f"""SELECT '{k}' AS kpi, record_id, t, local_day(t) AS day, channel, intent, journey_type,
-                identity_state, segment, value_tier, region, plan, {person} AS person,
+                identity_state, segment, value_tier, region, plan, theme, sentiment, {person} AS person,
                 ({OUTCOME_SQL[k]})::DOUBLE AS outcome, {score} AS score
             FROM {kspec.record_table} WHERE {' AND '.join(where)}"""
         )

@@ -158,6 +158,21 @@ def emerging_phrases(
     return topics
 
 
+def document_phrases(text: str | None) -> frozenset[str]:
+    """The phrases (folded word 1-3-grams, as ``emerging_phrases`` counts them) of one text:
+    with ``phrase_key`` it tells which texts hold a phrase a topic shows (for document and
+    people counts beside the phrase)."""
+    if not isinstance(text, str) or not text.strip():
+        return frozenset()
+    return frozenset(_ngrams(_segments(text)[0]))
+
+
+def phrase_key(phrase: str) -> str:
+    """A phrase as ``emerging_phrases`` shows it (in its most used spelling) back to the
+    folded form ``document_phrases`` holds."""
+    return " ".join(tokens_of_folded(fold(phrase.lower())))
+
+
 def format_topics(topics: Sequence[Topic], texts: Sequence[str | None] | None = None) -> str:
     """A plain-text listing of topics (and, with ``texts``, their strongest documents)."""
     lines = []
@@ -169,4 +184,4 @@ def format_topics(topics: Sequence[Topic], texts: Sequence[str | None] | None = 
     return "\n".join(lines)
 
 
-__all__ = ["STOPWORDS", "Topic", "emerging_phrases", "format_topics"]
+__all__ = ["STOPWORDS", "Topic", "document_phrases", "emerging_phrases", "format_topics", "phrase_key"]
