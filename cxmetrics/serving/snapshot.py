@@ -42,6 +42,8 @@ SERVED_TABLES: tuple[str, ...] = (
     "churn_signals",
     "rec_churn_person",
     "rec_activity",
+    "churn_risk",
+    "churn_risk_validation",
     "dq_identity",
     "dq_freshness",
     "dq_shared_components",
@@ -52,7 +54,7 @@ SERVED_TABLES: tuple[str, ...] = (
 )
 # Tables a version published by an older build may lack (the code using them falls back).
 OPTIONAL_TABLES = frozenset({"person_load", "dq_dissolved_components", "cube_local", "rec_rated",
-                             "rec_churn_person", "rec_activity"})
+                             "rec_churn_person", "rec_activity", "churn_risk", "churn_risk_validation"})
 KEEP = 3
 GRACE_SECONDS = 600  # an old version's files outlive their replacement by this long
 
