@@ -367,3 +367,15 @@ def test_high_risk_list_rules(retention_db: Path) -> None:
     # a cohort filter narrows the list
     madrid = rr.high_risk_customers(source, FilterSpec(dims={"region": ["Madrid"]}), role="admin")
     assert set(madrid["region"]) <= {"Madrid"} and len(madrid) < len(admin)
+
+
+def test_a_cohort_seen_only_late_has_a_conditional_curve(literal_source: Source) -> None:
+    """On the tenure axis P1 (signed up 2025-06-01) is seen from day 215 only: its curve
+    starts there, and it has no survival at a fixed tenure."""
+    curves = rr.survival_curves(literal_source, None, "value_tier", "tenure", role="admin")
+    high = curves.table[curves.table["cohort"] == "high"]
+    assert high["time"].tolist() == [214.0, 224.0]
+    row = curves.summary.set_index("cohort").loc["high"]
+    assert bool(row["conditional"]) and pd.isna(row["s365"])
+    low = curves.summary.set_index("cohort").loc["low"]  # P2 signed up in the data: from day 0
+    assert not low["conditional"]

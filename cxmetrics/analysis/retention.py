@@ -40,8 +40,9 @@ GROUPS = ("negative", "none")
 
 def kaplan_meier(duration: Sequence[float], event: Sequence[bool], entry: Sequence[float] | None = None,
                  z: float = stats.Z) -> pd.DataFrame:
-    """The Kaplan–Meier estimate at every time with an event, after a first row at time 0
-    (survival 1). Columns: time, at_risk (entry < time <= duration), events, survival,
+    """The Kaplan–Meier estimate at every time with an event, after a first row (survival 1)
+    at the earliest entry: 0, or later when nobody is seen before (then every survival is
+    conditional on being a customer at that time). Columns: time, at_risk (entry < time <= duration), events, survival,
     se (Greenwood), ci_low, ci_high (log(−log) interval; at survival 1 the band is [1, 1],
     at survival 0 it is [0, 0]). Rows with ``duration <= entry`` are not at risk ever."""
     t = np.asarray(duration, dtype=float)
@@ -70,7 +71,8 @@ def kaplan_meier(duration: Sequence[float], event: Sequence[bool], entry: Sequen
     out = pd.DataFrame({"time": times, "at_risk": at_risk.astype(int), "events": events.astype(int),
                         "survival": surv, "se": np.where(np.isfinite(se), se, np.nan),
                         "ci_low": low, "ci_high": high})
-    start = pd.DataFrame({"time": [0.0], "at_risk": [int(np.sum(e <= 0))], "events": [0],
+    first = float(e.min()) if len(e) else 0.0
+    start = pd.DataFrame({"time": [first], "at_risk": [int(np.sum(e <= first))], "events": [0],
                           "survival": [1.0], "se": [0.0], "ci_low": [1.0], "ci_high": [1.0]})
     return pd.concat([start, out], ignore_index=True)[KM_COLUMNS]
 

@@ -165,7 +165,9 @@ def _signup_months(source: Source, spec: FilterSpec, pool: date, role: str) -> l
 class Curves:
     """Kaplan–Meier curves of one cohort split: ``table`` (cohort, time, at_risk, events,
     survival, se, ci_low, ci_high, customers, suppressed), ``summary`` (per cohort:
-    customers, churned, survival at SUMMARY_DAYS with intervals, suppressed), the customers
+    customers, churned, survival at SUMMARY_DAYS with intervals, suppressed, conditional:
+    nobody of the cohort was seen from day 0, so its curve starts later and is conditional
+    on being a customer then, and it has no survival at a fixed day), the customers
     left out (no usable signup date for tenure, or churned before their first day) and the
     data's first and last day."""
 
@@ -241,9 +243,14 @@ def survival_curves(source: Source, spec: FilterSpec | None = None, cohort: str 
         row: dict[str, Any] = {"cohort": c, "customers": len(sub), "churned": int(sub["event"].sum()),
                                "suppressed": hidden.get((c,))}
         curve = shown[(shown["cohort"] == c) & shown["time"].notna()]
+        # a cohort nobody was seen in from day 0 (signed up before the data, on the tenure
+        # axis) has only a conditional curve: no figure at a fixed tenure for it
+        from_start = len(sub) and float(sub["entry"].min()) == 0.0
+        row["conditional"] = not from_start
         for d in days:
             at_risk = int(((sub["entry"] < d) & (sub["duration"] >= d)).sum())
-            usable = not row["suppressed"] and at_risk > 0 and (k is None or at_risk >= k) and len(curve)
+            usable = (not row["suppressed"] and from_start and at_risk > 0 and (k is None or at_risk >= k)
+                      and len(curve))
             point = ar.survival_at(curve, d) if usable else None
             row[f"s{d}"] = None if point is None else float(point["survival"])
             row[f"s{d}_low"] = None if point is None else float(point["ci_low"])

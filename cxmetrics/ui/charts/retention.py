@@ -13,6 +13,9 @@ from cxmetrics.i18n import t
 from cxmetrics.reports import retention_tables as rt
 from cxmetrics.reports.small_cells import reason_of
 
+# Okabe-Ito first, then Tol's muted colours: region and signup quarter have 9 values
+COLORS = (*(c for c in ui.PALETTE if c != "#F0E442"), "#882255", "#44AA99", "#999933", "#888888", "#F0E442")
+
 
 def _layout(title: str, units: str, height: int, lang: str, **extra: Any) -> dict:
     return {
@@ -45,7 +48,7 @@ def monthly_figure(df: pd.DataFrame, cohort: str, lang: str) -> Any:
     labels = {m: rt.month_label(m, bool(partial.get(m)), lang) for m in months}
     traces = []
     for i, (value, part) in enumerate(df.groupby("cohort", sort=True)):
-        color = ui.PALETTE[i % len(ui.PALETTE)]
+        color = COLORS[i % len(COLORS)]
         traces.append({
             "type": "scatter", "mode": "lines+markers", "name": rt.cohort_value(cohort, value, lang),
             "x": [labels[m] for m in part["month"]], "y": ui.plotly_array(part["rate"]),
@@ -65,7 +68,7 @@ def survival_figure(table: pd.DataFrame, cohort: str, time_scale: str, lang: str
     traces: list[dict] = []
     low_y = 100.0
     for i, (value, part) in enumerate(table.groupby("cohort", sort=True)):
-        color = ui.PALETTE[i % len(ui.PALETTE)]
+        color = COLORS[i % len(COLORS)]
         name = rt.cohort_value(cohort, value, lang)
         reason = reason_of(part["suppressed"].iloc[0])
         if reason:
