@@ -134,7 +134,8 @@ def features_sql(cuts: dict[str, datetime]) -> str:
         LEFT JOIN co ON co.name = pop.name AND co.person = pop.person
         LEFT JOIN re ON re.name = pop.name AND re.person = pop.person
         LEFT JOIN neg ON neg.name = pop.name AND neg.person = pop.person
-        WHERE p.first_churn_ts IS NULL OR p.first_churn_ts >= c.cut"""
+        WHERE p.first_churn_ts IS NULL OR p.first_churn_ts >= c.cut
+        ORDER BY pop.name, pop.person"""
 
 
 def _frame(con: Any, sql: str, columns: list[str]) -> pd.DataFrame:
@@ -149,7 +150,7 @@ def _frame(con: Any, sql: str, columns: list[str]) -> pd.DataFrame:
 
 def prepare(raw: pd.DataFrame, cuts: dict[str, datetime]) -> pd.DataFrame:
     """Raw feature rows -> model rows: label, days since negative, tenure, in a fixed order."""
-    df = raw.sort_values(["cut", "person"], kind="mergesort").reset_index(drop=True)
+    df = raw.reset_index(drop=True)  # in (cut, person) order: features_sql sorts
     cut = df["cut"].map({k: pd.Timestamp(v) for k, v in cuts.items()})
     churn = pd.to_datetime(df["churn_ts"])
     df["label"] = (churn.notna() & (churn >= cut) & (churn < cut + pd.Timedelta(days=LABEL_DAYS))).astype(int)
@@ -198,30 +199,38 @@ class RiskModel:
         parts.append(df["days_since_negative"].to_numpy(dtype=float))
         parts.append(np.log1p(df["tenure"].fillna(getattr(self, "fill", 0.0)).to_numpy(dtype=float)))
         for c in COHORT_FEATURES:
-            values = df[c].to_numpy()
-            parts.extend((values == v).astype(float) for v in self.levels[c])
+            codes = pd.Categorical(df[c], categories=self.levels[c]).codes  # -1: a level unseen in training
+            onehot = np.zeros((len(df), len(self.levels[c])))
+            known = codes >= 0
+            onehot[np.flatnonzero(known), codes[known]] = 1.0
+            parts.append(onehot)
         return np.column_stack(parts)
 
     def standardized(self, df: pd.DataFrame) -> np.ndarray:
         return (self._design(df) - self.mean) / self.scale
 
-    def predict(self, df: pd.DataFrame) -> np.ndarray:
-        return self.lr.predict_proba(self.standardized(df))[:, 1]
+    def predict(self, df: pd.DataFrame, z: np.ndarray | None = None) -> np.ndarray:
+        z = self.standardized(df) if z is None else z
+        return self.lr.predict_proba(z)[:, 1]
 
-    def reasons(self, df: pd.DataFrame, top: int = TOP_REASONS) -> list[str]:
+    def reasons(self, df: pd.DataFrame, top: int = TOP_REASONS, z: np.ndarray | None = None) -> list[str]:
         """Per row, the feature keys with the largest positive contributions to the linear
         predictor relative to the average customer (coefficient × standardized value,
         one-hot columns summed per cohort), largest first, ``|``-separated."""
-        contrib = self.standardized(df) * self.lr.coef_[0]
-        keys = list(dict.fromkeys(self.groups()))
-        index = np.array([keys.index(g) for g in self.groups()])
-        by_key = np.zeros((len(df), len(keys)))
-        np.add.at(by_key.T, index, contrib.T)
+        contrib = (self.standardized(df) if z is None else z) * self.lr.coef_[0]
+        groups = self.groups()
+        keys = np.array(list(dict.fromkeys(groups)), dtype=object)
+        member = np.array([[g == k for k in keys] for g in groups], dtype=float)
+        by_key = contrib @ member
         order = np.argsort(-by_key, axis=1, kind="stable")[:, :top]
-        out = []
-        for row, idx in zip(by_key, order, strict=True):
-            out.append("|".join(keys[i] for i in idx if row[i] > 1e-9))
-        return out
+        rows = np.arange(len(df))
+        out = np.full(len(df), "", dtype=object)
+        for j in range(order.shape[1]):
+            pick = order[:, j]
+            positive = by_key[rows, pick] > 1e-9
+            name = np.where(positive, keys[pick], "")
+            out = np.where(positive & (out != ""), out + "|" + name, np.where(positive, out + name, out))
+        return out.tolist()
 
 
 def delong(y: np.ndarray, scores: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -312,9 +321,10 @@ def evaluate(con: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     validation = pd.DataFrame(rows)
     if now.empty:
         return empty, validation
-    score = model.predict(now)
+    z = model.standardized(now)
+    score = model.predict(now, z)
     risk = pd.DataFrame({"person": now["person"].astype(str), "score": np.round(score, 12),
-                         "decile": deciles(score), "reasons": model.reasons(now)})
+                         "decile": deciles(score), "reasons": model.reasons(now, z=z)})
     return risk, validation
 
 
