@@ -334,17 +334,17 @@ def evaluate(con: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _write(con: Any, name: str, ddl: tuple[tuple[str, str], ...], frame: pd.DataFrame) -> None:
     """``frame`` as table ``name`` with the column types of ``ddl`` (DuckDB or Spark)."""
     cols = [c for c, _ in ddl]
-    frame = frame.reindex(columns=cols)
+    typed = frame.reindex(columns=cols).astype(
+        {c: ("float64" if t == "DOUBLE" else "Int64" if t in ("INTEGER", "BIGINT") else "object") for c, t in ddl})
     if hasattr(con, "spark"):  # cxmetrics.engines.spark.SparkConnection
-        rows = [tuple(None if _missing(v) else (v.item() if hasattr(v, "item") else v) for v in r)
-                for r in frame.itertuples(index=False, name=None)]
+        cast = [float if t == "DOUBLE" else int if t in ("INTEGER", "BIGINT") else str for _, t in ddl]
+        rows = [tuple(None if _missing(v) else f(v) for f, v in zip(cast, r, strict=True))
+                for r in typed.itertuples(index=False, name=None)]
         schema = ", ".join(f"{c} {SPARK_TYPES[t]}" for c, t in ddl)
         con.register(name, con.spark.createDataFrame(rows, schema=schema))
         return
     con.execute(f"CREATE OR REPLACE TABLE {name} ({', '.join(f'{c} {t}' for c, t in ddl)})")
-    if len(frame):
-        typed = frame.astype({c: ("float64" if t == "DOUBLE" else "Int64" if t in ("INTEGER", "BIGINT") else "object")
-                              for c, t in ddl})
+    if len(typed):
         con.register("_churn_risk_frame", typed)
         try:
             con.execute(f"INSERT INTO {name} SELECT * FROM _churn_risk_frame")
