@@ -23,6 +23,7 @@ PAGES = [
     ("pages/3_Journeys_handoffs.py", "nav.journeys", ":material/route:", "journeys"),
     ("pages/9_Voice_of_customer.py", "nav.voc", ":material/record_voice_over:", "voc"),
     ("pages/4_Identity_uplift.py", "nav.uplift", ":material/how_to_reg:", "uplift"),
+    ("pages/11_Retention.py", "nav.retention", ":material/person_remove:", "retention"),
     ("pages/5_OKRs.py", "nav.okrs", ":material/flag:", "okrs"),
     ("pages/6_Committee_review.py", "nav.review", ":material/groups:", "review"),
     ("pages/7_Cohort_export.py", "nav.export", ":material/download:", "export"),

@@ -206,3 +206,18 @@ def admin_app_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) ->
     """The same app with the admin role (quarantined raw rows, raw ids)."""
     with serve_app(demo_db, tmp_path_factory.mktemp("admin_app_server"), CXM_ROLE="admin") as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def retention_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 120-day demo database (6,000 customers, to 2026-03-01, seed 7): long enough for the
+    churn-risk model's time-based split (60 days of features, two 30-day label windows),
+    which the 45-day ``demo_db`` is too short for."""
+    from cxmetrics.serving.pipeline import ingest_and_build
+    from cxmetrics.synth import generate
+
+    root = tmp_path_factory.mktemp("retention_db")
+    res = generate(root / "src", seed=7, customers=6000, days=120, end=DEMO_END, fmt="parquet")
+    db_path = root / "cxm.duckdb"
+    ingest_and_build([res.events_path], res.customers_path, db_path)
+    return db_path

@@ -123,6 +123,12 @@ def _activity(source: Source) -> str:
     return f"(SELECT person, day, first_ts, first_neg_ts FROM ({activity_sql(source.tz)}))"
 
 
+def activity_relation(source: Source) -> str:
+    """The (person, day, first_ts, first_neg_ts) rows of ``rec_activity`` in the source's
+    zone, as a relation: the same rows the churn KPIs count (for views beside them)."""
+    return _activity(source)
+
+
 def churn_stats(source: Source, kpis: Sequence[str], by: Sequence[str], spec: FilterSpec) -> list[GroupStats]:
     """GroupStats of the churn KPIs asked for (``baseline`` = (n, churned) of the persons
     without a negative experience, for churn_after_bad_experience)."""

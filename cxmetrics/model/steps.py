@@ -12,6 +12,7 @@ import duckdb
 
 from cxmetrics.model import (
     churn,
+    churn_risk,
     cube,
     events,
     identity,
@@ -35,5 +36,6 @@ STEPS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], object]]] = [
     ("cube", cube.build_cube),
     ("person load", cube.build_person_load),  # k-anonymity bound: always from every record
     ("churn records", churn.build_churn),  # after the records; built whole (its period is the question's)
+    ("churn risk", churn_risk.build_churn_risk),  # after the churn records; trained whole, seeded
     ("data quality", quality.build_quality),
 ]

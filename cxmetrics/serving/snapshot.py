@@ -44,6 +44,8 @@ SERVED_TABLES: tuple[str, ...] = (
     "rec_activity",
     "churn_cube",
     "verbatim_nlp",
+    "churn_risk",
+    "churn_risk_validation",
     "dq_identity",
     "dq_freshness",
     "dq_shared_components",
@@ -54,7 +56,8 @@ SERVED_TABLES: tuple[str, ...] = (
 )
 # Tables a version published by an older build may lack (the code using them falls back).
 OPTIONAL_TABLES = frozenset({"person_load", "dq_dissolved_components", "cube_local", "rec_rated",
-                             "rec_churn_person", "rec_activity", "churn_cube", "verbatim_nlp"})
+                             "rec_churn_person", "rec_activity", "churn_cube", "verbatim_nlp",
+                             "churn_risk", "churn_risk_validation"})
 KEEP = 3
 GRACE_SECONDS = 600  # an old version's files outlive their replacement by this long
 
