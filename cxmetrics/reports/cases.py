@@ -28,7 +28,7 @@ import pandas as pd
 from cxmetrics.core import privacy
 from cxmetrics.core.auth import ROLES
 from cxmetrics.core.errors import UserError
-from cxmetrics.i18n import MISSING, fmt_int, fmt_number, t
+from cxmetrics.i18n import MISSING, fmt_int, fmt_number, fmt_pct, t
 from cxmetrics.metrics.source import Source
 from cxmetrics.metrics.stats import rate_estimate
 from cxmetrics.metrics.timezones import check_tz, local_date
@@ -392,7 +392,7 @@ def rate_text(row: dict[str, Any], lang: str) -> str:
         return t(f"cases.fig.suppressed.{row['suppressed']}", lang)
     if row["closed_loop_rate"] is None:
         return MISSING
-    return fmt_number(row["closed_loop_rate"], lang, 1) + ("\u00a0%" if lang == "es" else "%")
+    return fmt_pct(row["closed_loop_rate"] / 100, lang, 1)
 
 
 def interval_text(row: dict[str, Any], lang: str) -> str:
