@@ -26,6 +26,7 @@ PAGES = [
     ("pages/11_Retention.py", "nav.retention", ":material/person_remove:", "retention"),
     ("pages/5_OKRs.py", "nav.okrs", ":material/flag:", "okrs"),
     ("pages/6_Committee_review.py", "nav.review", ":material/groups:", "review"),
+    ("pages/10_Cases.py", "nav.cases", ":material/support_agent:", "cases"),
     ("pages/7_Cohort_export.py", "nav.export", ":material/download:", "export"),
     ("pages/8_Data_quality.py", "nav.data_quality", ":material/fact_check:", "data-quality"),
 ]
@@ -42,6 +43,7 @@ if user is None:
     st.stop()
 ui.sidebar(lang)
 source = ui.get_source_or_none()
-if source is not None and page.url_path != "data-quality":
+# The data-quality page reads no KPI; the Cases page is operational (its own date range).
+if source is not None and page.url_path not in ("data-quality", "cases"):
     st.session_state[ui_filters.ACTIVE_KEY] = ui_filters.sidebar_filters(source, lang)
 page.run()

@@ -29,10 +29,53 @@ ALLOWED = {
     "export_preview": {"analyst", "admin"},
     "export": {"analyst", "admin"},
     "raw_ids": {"admin"},
+    # closed-loop cases (cxmetrics.serving.cases): worked by the committee, analysts, admins
+    "cases_list": {"committee", "analyst", "admin"},
+    "case_show": {"committee", "analyst", "admin"},
+    "case_timeline": {"committee", "analyst", "admin"},
+    "case_act": {"committee", "analyst", "admin"},
+    "case_figures": {"executive", "committee", "analyst", "admin"},
+    "case_raw_ids": {"admin"},
 }
 
 
+def _case_state(src, tmp: Path) -> Path:
+    """The demo's cases, opened again from its snapshot into an app state of the test's own."""
+    from cxmetrics.serving import cases
+
+    state = tmp / "cases.sqlite"
+    if not state.exists():
+        cases.open_cases(src.con, state)
+    return state
+
+
+def _case_act(action: str, src, role: str, tmp: Path):
+    from cxmetrics.reports import cases as rc
+    from cxmetrics.serving import cases
+
+    state = _case_state(src, tmp)
+    first = cases.list_cases(state, role="admin", limit=1)[0].case_id
+    if action == "cases_list":
+        return cases.list_cases(state, role=role, limit=10)
+    if action == "case_show":
+        return cases.get_case(first, state, role=role), cases.history(first, state, role=role)
+    if action == "case_timeline":
+        return rc.timeline(src, first, state, role=role)
+    if action == "case_act":
+        return cases.update_case(first, "contacted", user="t", role=role, path=state)
+    if action == "case_figures":
+        return rc.figures(state, role=role)
+    if action == "case_raw_ids":
+        people = [c.person for c in cases.list_cases(state, role=role, limit=20)]
+        if all(p.startswith("p_") for p in people):
+            raise UserError("pseudonymized")
+        return people
+    raise AssertionError(action)
+
+
 def _act(action: str, src, role: str, tmp: Path):
+    if action.startswith("case"):
+        return _case_act(action, src, role, tmp)
     spec = FilterSpec()
     if action == "aggregates":
         return kpi_table(src, None, [], spec)
@@ -67,14 +110,15 @@ def test_role_matrix(demo_db: Path, tmp_path: Path, role: str, action: str) -> N
 def test_pages_follow_the_role(demo_db: Path, app_db_env, monkeypatch: pytest.MonkeyPatch, role: str) -> None:
     monkeypatch.setenv("CXM_ROLE", role)
     app_db_env(demo_db)
-    for page, marker in (("pages/2_Channels_cohorts.py", "aggregates only"),
-                         ("pages/7_Cohort_export.py", "aggregates only")):
+    for page, marker, refused_roles in (("pages/2_Channels_cohorts.py", "aggregates only", ("executive", "committee")),
+                                        ("pages/7_Cohort_export.py", "aggregates only", ("executive", "committee")),
+                                        ("pages/10_Cases.py", "sees the case figures only", ("executive",))):
         at = AppTest.from_file(APP, default_timeout=90)
         at.run()
         at.switch_page(page).run()
         assert not at.exception, page
         refused = any(marker in i.value for i in at.info)
-        assert refused == (role in ("executive", "committee")), (page, role)
+        assert refused == (role in refused_roles), (page, role)
 
 
 def test_drilldown_views_are_audited(demo_db: Path, app_db_env, tmp_path: Path) -> None:

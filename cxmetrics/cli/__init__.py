@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from cxmetrics.cli import data, query
+from cxmetrics.cli import cases, data, query
 from cxmetrics.cli.common import Parser, common_args, role_arg, slice_args, tz_arg
 from cxmetrics.core.errors import UserError
 
@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     common_args(p)
     p.add_argument("--kpi", required=True)
     slice_args(p)
+
+    cases.add_parser(sub)
     return parser
 
 
@@ -121,6 +123,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "drivers": query.cmd_drivers,
     "uplift": query.cmd_uplift,
     "review": query.cmd_review,
+    "cases": cases.cmd_cases,
 }
 
 
@@ -131,7 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         if args.debug:
             raise
-        sys.stderr.write(f"cxm {args.command}: {exc}\n")
+        command = " ".join(filter(None, [args.command, getattr(args, "cases_command", None)]))
+        sys.stderr.write(f"cxm {command}: {exc}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("cxm: interrupted; nothing was half-stored (ingest is atomic)\n")

@@ -84,7 +84,7 @@ def pipeline_steps(n_files: int, with_customers: bool) -> int:
     """How many progress messages an ingest + build emits (for the bar's total)."""
     from cxmetrics.model.steps import STEPS
 
-    return n_files + 2 + int(with_customers) + len(STEPS) + 1
+    return n_files + 2 + int(with_customers) + len(STEPS) + 2  # + publishing, opening cases
 
 
 def db_path(args: argparse.Namespace) -> Path:

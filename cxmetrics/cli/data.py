@@ -49,6 +49,9 @@ def cmd_ingest(args: argparse.Namespace) -> None:
         if not res.incremental:
             out["full_reason"] = res.full_reason
         out["snapshot_version"] = res.version
+        out["cases_opened"] = res.cases.opened
+        if res.cases.error:
+            out["cases_error"] = res.cases.error
         print_json(out)
         return
     for f in r.files:
@@ -65,6 +68,16 @@ def cmd_ingest(args: argparse.Namespace) -> None:
         print("see the quarantined rows and their reasons on the Data quality page")
     how = "updated incrementally" if res.incremental else f"rebuilt in full ({res.full_reason})"
     print(f"model {how} in {sum(res.model_seconds.values()):.1f} s, snapshot {res.version}")
+    _say_cases(res.cases)
+
+
+def _say_cases(res) -> None:
+    """What the publish did to the closed-loop cases (a problem there is a warning: the data is in)."""
+    if res.error:
+        sys.stderr.write(f"cxm: warning: no closed-loop case opened: {res.error}\n"
+                         "  fix it and run 'cxm cases sync' (or the next ingest opens them)\n")
+    else:
+        print(f"closed-loop cases: {res.opened:,} opened, {res.total:,} in all (cxm cases list)")
 
 
 def cmd_build(args: argparse.Namespace) -> None:
@@ -79,8 +92,15 @@ def cmd_build(args: argparse.Namespace) -> None:
         res = rebuild(db_path(args), say)
     finally:
         stop()
-    out = {"model_seconds": {k: round(v, 3) for k, v in res.model_seconds.items()}, "snapshot_version": res.version}
-    print_json(out) if args.json else print(f"model rebuilt, snapshot {res.version}")
+    out = {"model_seconds": {k: round(v, 3) for k, v in res.model_seconds.items()}, "snapshot_version": res.version,
+           "cases_opened": res.cases.opened}
+    if res.cases.error:
+        out["cases_error"] = res.cases.error
+    if args.json:
+        print_json(out)
+        return
+    print(f"model rebuilt, snapshot {res.version}")
+    _say_cases(res.cases)
 
 
 def _build_spark(args: argparse.Namespace) -> None:
@@ -112,6 +132,7 @@ def _build_spark(args: argparse.Namespace) -> None:
     else:
         print(f"model built on Spark, snapshot {res.version} in {res.snapshot_root}")
         print(f"serve it with CXM_DB_PATH={res.serve_db} (the app and 'cxm kpis --db' read the snapshot)")
+        print(f"then open its closed-loop cases with 'cxm cases sync --db {res.serve_db}'")
 
 
 def cmd_export_input(args: argparse.Namespace) -> None:

@@ -16,6 +16,7 @@ Roles are enforced again by the library functions that return records
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,7 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from cxmetrics.core.errors import UserError
-from cxmetrics.core.settings import get_settings
+from cxmetrics.core.settings import PROJECT_ROOT, get_settings
 
 Role = Literal["executive", "committee", "analyst", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -192,3 +193,52 @@ def role_for(claims: Mapping[str, Any], users: UsersFile) -> tuple[str, Role]:
             raise AccessRefused("unverified", email)
         return email, users.domains[domain]
     raise AccessRefused("unknown", email)
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+def secrets_files() -> list[Path]:
+    """The secrets files Streamlit reads (the user's and the project's, from the working
+    directory) and the project root's, where ``make run`` starts the app."""
+    return list(dict.fromkeys([Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml",
+                               PROJECT_ROOT / ".streamlit" / "secrets.toml"]))
+
+
+def login_configured_on_disk() -> bool:
+    """Whether the app requires a login, read from the files (for the command line, which
+    has no Streamlit session): the users file exists and a secrets file has ``[auth]``."""
+    if not get_settings().users_path.exists():
+        return False
+    for path in secrets_files():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        if isinstance(data.get("auth"), Mapping):
+            return True
+    return False
+
+
+def cli_user(as_email: str | None, role: str | None) -> CurrentUser:
+    """Who runs a command that follows the app's role rules (``cxm cases``).
+
+    With a login configured (``login_configured_on_disk``) the user says who they are with
+    ``--as EMAIL`` and the role is the one the users file gives that address (treated as
+    verified: the command line is an operator's tool, run by someone who can read the
+    files anyway; this records who acted and applies their role's rules). Without one, the
+    role is ``--role`` or ``CXM_ROLE`` and the user ``--as`` or ``local-<role>``.
+    """
+    if login_configured_on_disk():
+        if not as_email:
+            raise UserError("a login is configured (the users file and [auth] in .streamlit/secrets.toml): "
+                            "say who you are with --as EMAIL")
+        if role:
+            raise UserError("with a login configured the role comes from the users file: leave out --role")
+        email, user_role = role_for({"email": as_email, "email_verified": True}, load_users())
+        return CurrentUser(id=email, name=email, role=user_role, mode="oidc")
+    chosen = role or get_settings().role
+    if chosen not in ROLES:
+        raise UserError(f"'{chosen}' is not a role (use one of {', '.join(ROLES)})")
+    user = (as_email or "").strip() or f"local-{chosen}"
+    return CurrentUser(id=user, name=user, role=chosen, mode="demo")  # type: ignore[arg-type]

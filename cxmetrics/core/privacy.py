@@ -68,6 +68,9 @@ RECORD_ROLES = frozenset({"analyst", "admin"})
 # executive role, which sees aggregates only. Closing a review is the committee's own act.
 ACTION_LOG_ROLES = frozenset({"committee", "analyst", "admin"})
 CLOSE_REVIEW_ROLES = frozenset({"committee", "admin"})
+# Closed-loop cases (one customer's detractor response, its owner, due time and history):
+# worked by the committee, analysts and admins; executives see the case figures only.
+CASE_ROLES = frozenset({"committee", "analyst", "admin"})
 
 
 def may_see_records(role: str) -> bool:
@@ -104,6 +107,23 @@ def require_close_review(role: str) -> None:
     """Closing (freezing) a review period: committee and admin."""
     if role not in CLOSE_REVIEW_ROLES:
         raise UserError(f"the {role} role cannot close a review: that is for the committee and admins")
+
+
+def may_work_cases(role: str) -> bool:
+    return role in CASE_ROLES
+
+
+def require_case_access(role: str) -> None:
+    """Reading a case or acting on it (``cxmetrics.serving.cases``): committee, analyst and
+    admin. The committee sees a case's customer only pseudonymized, like analysts."""
+    if not may_work_cases(role):
+        raise UserError(f"the {role} role sees the case figures only: cases are worked by the committee, analysts and admins")
+
+
+def case_k_threshold(role: str, k: int | None = None) -> int | None:
+    """The k of the case figures for ``role``: None for the roles that work cases (they see
+    the cases themselves), else ``k_threshold`` (executives)."""
+    return None if may_work_cases(role) else k_threshold(role, k)
 
 
 def require_raw_rows(role: str) -> None:

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Madrid"
     # The OKR file the OKR and committee pages read (``cxm okr --okrs`` overrides it).
     okr_path: Path = Field(default=PROJECT_ROOT / "data" / "okrs.yaml")
+    # Closed-loop cases (docs/metrics.md, "Cases"): who owns a case, its SLA and playbook.
+    routing_path: Path = Field(default=PROJECT_ROOT / "data" / "routing.yaml")
     # Local demo (no login configured): the role of the single local user.
     role: Literal["executive", "committee", "analyst", "admin"] = "analyst"
     # With an OIDC login ([auth] in .streamlit/secrets.toml): which email has which role.

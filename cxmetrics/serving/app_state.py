@@ -1,4 +1,5 @@
-"""The application-state database: decisions and actions, frozen reviews, the audit log.
+"""The application-state database: decisions and actions, frozen reviews, closed-loop
+cases (``cxmetrics.serving.cases``), the audit log.
 
 It is a separate SQLite file (``data/app_state.sqlite`` beside the data), never touched
 by ingest or the model build, so everything in it survives every re-ingest, rebuild and
@@ -52,11 +53,54 @@ CREATE TABLE IF NOT EXISTS audit_log (
     filter_json TEXT NOT NULL,
     rows INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS cases (
+    case_id TEXT PRIMARY KEY,        -- the survey response's record_id (its event_id): the idempotency key
+    person TEXT NOT NULL,            -- the raw customer id: pseudonymized on read (raw for admins only)
+    consent INTEGER NOT NULL DEFAULT 1,  -- the customer's analytics consent now (refreshed after each build)
+    survey_type TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    verbatim TEXT,
+    response_ts TEXT NOT NULL,       -- UTC, to the second
+    channel TEXT NOT NULL,
+    intent TEXT NOT NULL,
+    segment TEXT NOT NULL,
+    contact_id TEXT,
+    journey_id TEXT,
+    rule TEXT NOT NULL,              -- the routing rule that chose the owner and SLA at opening
+    owner TEXT NOT NULL,
+    sla_hours REAL NOT NULL,
+    due_at TEXT NOT NULL,            -- response_ts + sla_hours, UTC
+    status TEXT NOT NULL DEFAULT 'open'
+        CHECK (status IN ('open', 'contacted', 'resolved', 'not_reachable')),
+    opened_at TEXT NOT NULL,
+    closed_at TEXT,                  -- when it first left 'open'
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_by_status ON cases (status, due_at);
+CREATE TABLE IF NOT EXISTS case_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id TEXT NOT NULL REFERENCES cases (case_id),
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    role TEXT NOT NULL,
+    action TEXT NOT NULL,            -- opened, contacted, resolved, not_reachable, note, reassign
+    note TEXT,
+    old_status TEXT,
+    new_status TEXT,
+    old_owner TEXT,
+    new_owner TEXT
+);
+CREATE INDEX IF NOT EXISTS case_events_by_case ON case_events (case_id, id);
 """
 
 
+def path_for(db_path: Path) -> Path:
+    """The application-state database of the data at ``db_path`` (beside it)."""
+    return Path(db_path).parent / "app_state.sqlite"
+
+
 def default_path() -> Path:
-    return get_settings().db_path.parent / "app_state.sqlite"
+    return path_for(get_settings().db_path)
 
 
 def _now() -> str:
@@ -162,10 +206,16 @@ def frozen_review(period: str, path: Path | None = None) -> dict | None:
 
 def audit(user: str, role: str, action: str, filter_dims: dict, rows: int, path: Path | None = None) -> None:
     with connect(path) as con:
-        con.execute(
-            "INSERT INTO audit_log (at, user, role, action, filter_json, rows) VALUES (?, ?, ?, ?, ?, ?)",
-            [_now(), user, role, action, json.dumps(filter_dims, sort_keys=True, default=str), rows],
-        )
+        audit_in(con, user, role, action, filter_dims, rows)
+
+
+def audit_in(con: sqlite3.Connection, user: str, role: str, action: str, filter_dims: dict, rows: int,
+             at: str | None = None) -> None:
+    """An audit-log row written in ``con``'s open transaction (with the change it records)."""
+    con.execute(
+        "INSERT INTO audit_log (at, user, role, action, filter_json, rows) VALUES (?, ?, ?, ?, ?, ?)",
+        [at or _now(), user, role, action, json.dumps(filter_dims, sort_keys=True, default=str), rows],
+    )
 
 
 def audit_entries(limit: int = 500, path: Path | None = None) -> list[dict]:

@@ -233,11 +233,13 @@ def show_table(
     right_align: tuple[str, ...] = (),
     key: str | None = None,
     select_row: bool = False,
+    on_select: Callable[[], None] | None = None,
 ) -> Any:
     """A read-only table: ``columns`` maps data column -> i18n key of its header (and the
     order); numbers and dates are formatted in ``lang`` while sorting keeps raw values.
     Up to ``max_rows`` rows show without scrolling. With ``select_row`` the user can pick
-    one row; the selection state is returned (``.selection.rows``).
+    one row; the selection state is returned (``.selection.rows``); ``on_select`` (with
+    ``select_row`` and a ``key``) is called when the selection changes, before the rerun.
 
     Cells are rendered as plain text by the data grid (never as Markdown or HTML).
     """
@@ -257,7 +259,7 @@ def show_table(
         if c in (column_widths or {}) or c in right_align
     }
     extra: dict[str, Any] = (
-        {"on_select": "rerun", "selection_mode": "single-row"} if select_row else {}
+        {"on_select": on_select or "rerun", "selection_mode": "single-row"} if select_row else {}
     )
     return st.dataframe(
         styler,
