@@ -112,7 +112,7 @@ def test_working_a_case_changes_its_status_and_the_figures(committee: Path) -> N
     assert _metric(at, "Closed-loop rate") == "0.0%"
     open_before = _metric(at, "Open")
     at.text_input(key="cs_case_id").input(case.case_id).run()
-    at.radio(key="cs_action").set_value("contacted")
+    at.radio(key="cs_action_open_en").set_value("contacted")
     at.text_area(key="cs_note").input("Called, will check the bill")
     _button(at, "Record").click().run()
     assert not at.exception
@@ -121,15 +121,15 @@ def test_working_a_case_changes_its_status_and_the_figures(committee: Path) -> N
     assert (stored.status, stored.closed_at, stored.closed_in_sla) == ("contacted", NOW, True)
     rate = _metric(at, "Closed-loop rate")
     assert rate != "0.0%" and _metric(at, "Open") != open_before
-    assert at.radio(key="cs_action").options == ["Resolved", "Not reachable", "Note", "Reassign"]
-    at.radio(key="cs_action").set_value("resolved")
+    assert at.radio(key="cs_action_contacted_en").options == ["Resolved", "Not reachable", "Note", "Reassign"]
+    at.radio(key="cs_action_contacted_en").set_value("resolved")
     _button(at, "Record").click().run()
     assert store.get_case(case.case_id, _state(committee), role="admin").status == "resolved"
     assert _metric(at, "Closed-loop rate") == rate  # resolving a contacted case does not close it again
     history = _frame(at, "Who", "Action", "Change", "Note")
     assert history["Action"].tolist() == ["opened", "Contacted", "Resolved"]
     assert history["Note"].tolist()[1] == "Called, will check the bill"
-    assert at.radio(key="cs_action").options == ["Note", "Reassign"]  # resolved is final
+    assert at.radio(key="cs_action_resolved_en").options == ["Note", "Reassign"]  # resolved is final
     audit = [e["action"] for e in app_state.audit_entries(path=_state(committee))]
     assert audit[:2] == ["case_resolved", "case_contacted"]
 
@@ -137,13 +137,13 @@ def test_working_a_case_changes_its_status_and_the_figures(committee: Path) -> N
 def test_reassigning_to_myself_fills_my_queue(committee: Path) -> None:
     case = _not_due(committee)
     at = open_page(PAGE, case=case.case_id)
-    at.radio(key="cs_action").set_value("reassign")
+    at.radio(key="cs_action_open_en").set_value("reassign")
     at.selectbox(key="cs_owner_pick").set_value("local-committee")
     _button(at, "Record").click().run()
     assert store.get_case(case.case_id, _state(committee), role="admin").owner == "local-committee"
     mine = _frame(at, "Case", "Due", "Customer")
     assert mine["Case"].tolist()[0] == case.case_id
-    at.radio(key="cs_action").set_value("note")
+    at.radio(key="cs_action_open_en").set_value("note")
     _button(at, "Record").click().run()  # a note without text
     assert any("a note needs its text" in e.value for e in at.error)
 

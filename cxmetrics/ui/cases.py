@@ -271,10 +271,10 @@ def _response(case: store.Case, lang: str) -> None:
     st.text(case.verbatim if case.verbatim else t("cases.case.no_verbatim", lang))  # plain text, never Markdown
 
 
-def _act(case_id: str, me: CurrentUser, lang: str) -> None:
+def _act(case_id: str, me: CurrentUser, lang: str, action_key: str) -> None:
     """The action form's submit callback."""
     s = st.session_state
-    action = s.get("cs_action")
+    action = s.get(action_key)
     owner = (s.get("cs_owner_typed") or "").strip() or s.get("cs_owner_pick") or ""
     try:
         case = store.update_case(case_id, action, user=me.id, role=me.role, note=s.get("cs_note"), owner=owner,
@@ -290,15 +290,18 @@ def _action_form(case: store.Case, me: CurrentUser, routing: Routing | None, lan
     actions = [a for a in store.STATUS_ACTIONS if case.status not in ("resolved", a)] + ["note", "reassign"]
     owners = list(dict.fromkeys([me.id, *(routing.owners() if routing else [])]))
     owners = [o for o in owners if o != case.owner]
+    # the choice of actions depends on the status: a widget per status and language, so a
+    # value chosen before an action (no longer offered) is never submitted again
+    action_key = f"cs_action_{case.status}_{lang}"
     with st.form("cs_action_form", clear_on_submit=True):
-        st.radio(t("cases.form.action", lang), actions, key="cs_action", horizontal=True,
+        st.radio(t("cases.form.action", lang), actions, key=action_key, horizontal=True,
                  format_func=lambda a: t(f"cases.action.{a}", lang))
         st.text_area(t("cases.form.note", lang), key="cs_note", max_chars=store.MAX_NOTE, height=80)
         pick, typed = st.columns(2)
         pick.selectbox(t("cases.form.owner", lang), owners, key="cs_owner_pick")
         typed.text_input(t("cases.form.owner_typed", lang), key="cs_owner_typed", max_chars=200)
         st.caption(t("cases.form.who", lang, user=md_escape(me.id)))
-        st.form_submit_button(t("cases.form.submit", lang), on_click=_act, args=(case.case_id, me, lang),
+        st.form_submit_button(t("cases.form.submit", lang), on_click=_act, args=(case.case_id, me, lang, action_key),
                               type="primary")
     message = st.session_state.pop(_MESSAGE, None)
     if message:

@@ -159,17 +159,18 @@ def examples(source: Source, kpi: str, spec: FilterSpec, themes: list[str], stat
         seen.add(audit_key)
     shown = rows.assign(sentiment=[t(f"voc.sentiment.{s}", lang) for s in rows["sentiment"]])
     person = "voc.col.person_raw" if may_see_raw_ids(me.role) else "ch.col.person"
-    ui.show_table(
-        cr.plain_text_table(shown, t("ch.yes", lang), t("ch.no", lang), keep=("t",), lang=lang),
-        lang,
-        columns={"t": "ch.col.t", "verbatim": "ch.col.verbatim", "sentiment": "voc.col.sentiment",
-                 "score": "ch.col.score", "channel": "dim.channel", "region": "dim.region", "person": person},
-        formats={"t": "datetime"},
-        column_widths={"verbatim": "large", "t": 150, "sentiment": 90, "score": 70, "channel": 80, "region": 95,
-                       "person": 165},
-        max_rows=12,
-        key="voc_examples_table",
-    )
+    # a container carries the key (a read-only data grid gets no st-key class of its own)
+    with st.container(key="voc_examples_table"):
+        ui.show_table(
+            cr.plain_text_table(shown, t("ch.yes", lang), t("ch.no", lang), keep=("t",), lang=lang),
+            lang,
+            columns={"t": "ch.col.t", "verbatim": "ch.col.verbatim", "sentiment": "voc.col.sentiment",
+                     "score": "ch.col.score", "channel": "dim.channel", "region": "dim.region", "person": person},
+            formats={"t": "datetime"},
+            column_widths={"verbatim": "large", "t": 150, "sentiment": 90, "score": 70, "channel": 80, "region": 95,
+                           "person": 165},
+            max_rows=12,
+        )
 
     def examples_csv() -> bytes:
         """Runs when the user clicks: every consented comment of the choice, audited like an export."""

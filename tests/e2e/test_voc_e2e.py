@@ -20,7 +20,7 @@ from cxmetrics.metrics.filters import FilterSpec
 from cxmetrics.reports import voc, voc_text
 from cxmetrics.serving import snapshot
 from tests.e2e.screens import full_page_screenshot
-from tests.e2e.widgets import choose
+from tests.e2e.widgets import choose, wait_for_query
 
 pytestmark = pytest.mark.e2e
 
@@ -56,8 +56,8 @@ def test_voc_page_in_chromium(page: Page, app_server: str, demo_db: Path, tmp_pa
     # ---- pick the bot theme and its negative comments
     choose(page, page.locator(".st-key-voc_example_en"), "Bot understanding", timeout=TIMEOUT)
     choose(page, page.locator(".st-key-voc_tone_en"), "negative", timeout=TIMEOUT)
-    expect(page).to_have_url(f"{app_server}/voc?lang=en&period=2026-02-16&survey=nps&example=bot_understanding"
-                             "&tone=negative", timeout=TIMEOUT)
+    wait_for_query(page, "/voc", {"lang": "en", "period": "2026-02-16", "survey": "nps",
+                                  "example": "bot_understanding", "tone": "negative"}, TIMEOUT)
     expected = voc_text.theme_examples(source, "nps", spec, "bot_understanding", "negative", 20, role="analyst")
     assert not expected.empty
     expect(page.get_by_text(f"Bot understanding: {voc_text.example_counts(source, 'nps', spec, 'bot_understanding', 'negative').total} responses",

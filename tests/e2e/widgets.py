@@ -41,3 +41,15 @@ def choose(page: Page, widget: Locator, option: str, *, multi: bool = False, tim
         except (AssertionError, PlaywrightError):
             if attempt == attempts:
                 raise
+
+
+def wait_for_query(page, path: str, params: dict[str, str], timeout: int) -> None:
+    """Wait until the page's URL is ``path`` with exactly these query parameters, in any
+    order (Streamlit keeps the order parameters were set in, which depends on the clicks)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    def matches(url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.path.rstrip("/").endswith(path.rstrip("/")) and dict(parse_qsl(parts.query)) == params
+
+    page.wait_for_url(matches, timeout=timeout)
