@@ -19,7 +19,8 @@ import duckdb
 
 from cxmetrics.model.records import cohort, cohort_join, no_text_dims, source_dims
 
-JOURNEY_COLUMNS = "t, channel, intent, journey_type, identity_state, segment, value_tier, region, plan, consent"
+JOURNEY_COLUMNS = ("t, channel, intent, journey_type, identity_state, segment, value_tier, region, plan, consent, "
+                   "theme, sentiment")
 RECORD_COLUMNS = ("channel, intent, journey_type, identity_state, segment, value_tier, region, plan, consent, "
                   "theme, sentiment")
 RESEARCH_WINDOW_DAYS = 30
