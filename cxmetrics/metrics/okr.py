@@ -19,9 +19,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cxmetrics.core import yamlfile
 from cxmetrics.core.errors import UserError
 from cxmetrics.core.settings import get_settings
 from cxmetrics.metrics.engine import kpi_stats
@@ -105,19 +105,6 @@ class OkrFile(BaseModel):
 # ------------------------------------------------------------------ loading with line numbers
 
 
-def _lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
-    """Map each path in the YAML document to its 1-based line."""
-    out = {path: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            out.update(_lines(value, (*path, key.value)))
-            out[(*path, key.value)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            out.update(_lines(item, (*path, i)))
-    return out
-
-
 def load_okrs(path: Path) -> OkrFile:
     """Read and validate an OKR file; a bad file is one UserError naming the line and field."""
     path = Path(path)
@@ -125,13 +112,7 @@ def load_okrs(path: Path) -> OkrFile:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UserError(f"{path}: cannot be read ({exc.strerror})") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "?"
-        raise UserError(f"{path}, {where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    node, data = yamlfile.parse(text, str(path))
     if not isinstance(data, dict):
         raise UserError(f"{path}, line 1: the file must be a mapping with 'cycle' and 'objectives'")
     try:
@@ -139,11 +120,7 @@ def load_okrs(path: Path) -> OkrFile:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
-        lines = _lines(node) if node is not None else {}
-        probe = loc
-        while probe and probe not in lines:
-            probe = probe[:-1]
-        line = lines.get(probe, 1)
+        line = yamlfile.line_of(node, loc)
         field_name = ".".join(str(p) for p in loc) or "(file)"
         msg = err["msg"].removeprefix("Value error, ")
         raise UserError(f"{path}, line {line}: {field_name}: {msg}") from None

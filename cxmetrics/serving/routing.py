@@ -20,9 +20,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cxmetrics.core import yamlfile
 from cxmetrics.core.errors import UserError
 from cxmetrics.core.settings import get_settings
 from cxmetrics.ingest.schema import CHANNELS, SEGMENTS
@@ -159,19 +159,6 @@ class Routing:
 # --------------------------------------------------------------------------- loading
 
 
-def _lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
-    """Each path of the YAML document (keys and list indexes) -> its 1-based line."""
-    out = {path: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            out.update(_lines(value, (*path, key.value)))
-            out[(*path, key.value)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            out.update(_lines(item, (*path, i)))
-    return out
-
-
 def _where(loc: tuple, data: dict) -> str:
     """'rule 3 ('retention'), sla_hours' / 'default, owner' / 'version' for an error location."""
     if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
@@ -202,13 +189,7 @@ def _load(path: str, _mtime_ns: int, _size: int) -> Routing:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: the routing file cannot be read ({exc})") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark else ""
-        raise UserError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    node, data = yamlfile.parse(text, path)
     if not isinstance(data, dict):
         raise UserError(f"{path}, line 1: the routing file must be a mapping with 'rules' and 'default'")
     if "default" not in data:
@@ -219,14 +200,10 @@ def _load(path: str, _mtime_ns: int, _size: int) -> Routing:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
-        lines = _lines(node) if node is not None else {}
-        probe = loc
-        while probe and probe not in lines:
-            probe = probe[:-1]
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             msg = "is missing"
         elif err["type"] == "extra_forbidden":
             msg = f"is not a field (a rule has id, {', '.join(CONDITIONS)}, owner, sla_hours, playbook)"
-        raise UserError(f"{path}, line {lines.get(probe, 1)}: {_where(loc, data)}: {msg}") from None
+        raise UserError(f"{path}, line {yamlfile.line_of(node, loc)}: {_where(loc, data)}: {msg}") from None
     return Routing(spec, path)
