@@ -119,7 +119,7 @@ def check(source, frames, by, dims, as_of) -> None:
 
 
 def main() -> None:
-    source = snapshot.open_snapshot(Path(sys.argv[1]))
+    source = snapshot.open_snapshot(Path(sys.argv[1]), tz="UTC")  # the baseline buckets days in UTC
     as_of = source.default_as_of()
     t0 = time.perf_counter()
     frames = load(source)
