@@ -7,6 +7,7 @@ import sys
 
 from cxmetrics.cli.common import (
     clean,
+    db_path,
     filter_spec,
     open_source,
     print_json,
@@ -150,7 +151,8 @@ def cmd_review(args: argparse.Namespace) -> None:
             raise UserError("the database has no events yet: no review period to report")
     okr_path = args.okrs or get_settings().okr_path
     okrs = load_okrs(okr_path) if args.okrs or okr_path.exists() else None
-    data = review_data(source, period, okrs, None, app_state.default_path(), role=role_of(args))
+    # the app state (actions, cases) beside the database of --db, as ``cxm cases`` reads it
+    data = review_data(source, period, okrs, None, app_state.path_for(db_path(args)), role=role_of(args))
     content = render_pack(data, fmt, args.lang)
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -384,6 +384,7 @@ def incident_themes(
     top: int = 3,
     min_n: int | None = None,
     alpha: float | None = None,
+    rank: str = "n",
 ) -> dict[str, Any]:
     """The themes of the survey responses in an incident's slice and window, against the
     same slice in the baseline window (the ``BASELINE_DAYS`` days before the onset, as the
@@ -393,11 +394,17 @@ def incident_themes(
     ``onset``, ``until``); ``spec`` the review's own filter (its dates are replaced).
     Responses of every survey in ``kpis`` with a verbatim count. Returns ``window`` and
     ``baseline`` (from/to), ``n`` and ``baseline_n`` (responses with a verbatim), and
-    ``themes``: the ``top`` themes by n in the window, each with ``theme``, ``labels``
+    ``themes``: the ``top`` themes by n in the window (``rank="n"``) or, with
+    ``rank="rise"`` (the incident cards), the ``top`` themes whose share rose most against
+    the baseline, largest rise first (themes that did not rise, or that the role may not
+    see, left out), each with ``theme``, ``labels``
     (en/es), ``n``, ``share``, ``baseline_n``, ``baseline_share`` (percent), ``diff`` (points),
     ``p_value``, ``q_value`` (BH across every theme of the incident) and ``significant``. A
-    theme with a hidden part (fewer than k people for ``role``) has its figures empty and
-    ``suppressed`` set; a hidden window total hides every share (``suppressed`` at the top)."""
+    theme with a hidden part (fewer than k people for ``role``, in either window or for any
+    one survey: the per-survey figures are on the Voice of the customer page, so a sum over
+    surveys could be differenced) has its figures empty and ``suppressed`` set, and
+    ``hidden_themes`` counts them; a hidden window total hides every share (``suppressed``
+    at the top)."""
     settings = get_settings()
     min_n = settings.min_n if min_n is None else min_n
     alpha = settings.alpha if alpha is None else alpha
@@ -437,9 +444,16 @@ def incident_themes(
     for r, q in zip(rows, stats.bh_qvalues([r["p_value"] for r in rows]), strict=True):
         r["q_value"] = q
         r["significant"] = r["suppressed"] is None and stats.is_significant(q, n or 0, bn or 0, min_n, alpha)
-    rows.sort(key=lambda r: (r["n"] is None, -(r["n"] or 0)))
+    hidden_themes = sum(1 for r in rows if r["suppressed"])
+    if rank == "rise":
+        rows = sorted((r for r in rows if r["diff"] is not None and r["diff"] > 0), key=lambda r: -r["diff"])
+    elif rank == "n":
+        rows.sort(key=lambda r: (r["n"] is None, -(r["n"] or 0)))
+    else:
+        raise ValueError(f"unknown rank {rank!r} (n or rise)")
     return {
         "window": {"from": onset.isoformat(), "to": until.isoformat()},
         "baseline": {"from": b_from.isoformat(), "to": b_to.isoformat()},
-        "n": n, "baseline_n": bn, "suppressed": n_hidden or bn_hidden, "themes": rows[:top],
+        "n": n, "baseline_n": bn, "suppressed": n_hidden or bn_hidden, "hidden_themes": hidden_themes,
+        "themes": rows[:top],
     }
