@@ -193,6 +193,36 @@ def theme_ranking(
     return pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
 
 
+def _plain(value: Any) -> Any:
+    """A frame cell as JSON: NaN → None, numpy scalars → Python."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def ranking_json(
+    source: Source, kpi: str, spec: FilterSpec, min_n: int, alpha: float, *, role: str
+) -> dict[str, Any]:
+    """``cxm themes --json``: ``theme_ranking`` (the page's table: largest first, hidden last)
+    with each theme's names (en/es) and the counts behind it (``verbatim_totals``), as
+    ``role`` may see them. JSON-serializable."""
+    from cxmetrics.core.privacy import k_threshold
+
+    totals = verbatim_totals(source, kpi, spec, role=role)
+    ranking = theme_ranking(source, kpi, spec, min_n, alpha, role=role)
+    themes = []
+    for i, r in enumerate(ranking.to_dict("records"), start=1):
+        row = {c: _plain(r[c]) for c in RANKING_COLUMNS}
+        row |= {c: int(row[c]) for c in ("n", "rest_n") if row[c] is not None}
+        themes.append({"rank": i, "theme": row.pop("theme"),
+                       "labels": {lang: theme_label(r["theme"], lang) for lang in ("en", "es")}, **row})
+    return {
+        "survey": kpi, "filter": spec.describe(), "tz": source.tz, "min_n": min_n, "alpha": alpha,
+        "k": k_threshold(role), "responses": totals.responses, "with_verbatim": totals.with_verbatim,
+        "value": totals.value, "suppressed": totals.suppressed, "themes": themes,
+    }
+
+
 def _direction(diff: float | None, significant: bool) -> str:
     """'up' / 'down' for a significant difference, '' otherwise."""
     if not significant or not diff:
