@@ -42,6 +42,7 @@ okr_error, path_key, mtime = okr_view.checked_okr_file(okr_view.okr_path())
 data = cu.with_fresh_actions(
     ui.cached(cu.review_figures, source, period, path_key, mtime, role=me.role), period, role=me.role
 )
+data = cu.with_fresh_cases(data, period, source.tz, role=me.role)  # cases are worked in real time
 changes = data["changes"]
 frozen = app_state.frozen_review(period.label)
 restated_items = review.restatements(frozen["figures"], data) if frozen else []
@@ -144,6 +145,9 @@ elif data["okrs"]:
             st.markdown(okr_view.objective_heading_html(objective, lang), unsafe_allow_html=True)
     st.caption(t("rv.okrs.csv_caption", lang))
     ui.download_csv(cu.okr_strip_csv(objectives), f"review_{period.label}_okrs.csv", "dl_rv_okrs", lang)
+
+# ---------------------------------------------------------------- the closed loop: the period's cases, as of now
+review_ui.closed_loop(data["closed_loop"], period.label, lang, me.role)
 
 # ---------------------------------------------------------------- decisions and actions (never cached)
 if privacy.may_use_action_log(me.role):

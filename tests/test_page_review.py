@@ -11,23 +11,28 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cxmetrics.analysis.drivers import CAVEAT
+from cxmetrics.i18n import fmt_int, fmt_pct, t
 from cxmetrics.metrics import okr
 from cxmetrics.metrics.compare import last_closed_period
 from cxmetrics.metrics.registry import KPIS
+from cxmetrics.reports import cases as rc
 from cxmetrics.reports import committee as cu
 from cxmetrics.reports import decomposition as dc
 from cxmetrics.reports import incidents as ri
 from cxmetrics.reports import key_drivers as kd
 from cxmetrics.reports import okrs, review
 from cxmetrics.serving import app_state, snapshot
+from cxmetrics.serving import cases as store
+from cxmetrics.ui.auth import md_escape
 from tests.apptest import open_page
 
 PAGE = "pages/6_Committee_review.py"
@@ -160,6 +165,7 @@ def test_defaults_to_the_last_closed_period(demo: Path, okr_file: Path) -> None:
         "This period vs the previous one",
         "Alerts raised in the period",
         "OKR status at the period's end",
+        "Closed loop",
         "Decisions and actions",
         "Close the review",
         *(["Review pack"] if "Review pack" in [h.value for h in at.header] else []),
@@ -478,3 +484,107 @@ def test_why_sections_for_the_committee_role(committee: Path, okr_file: Path) ->
     assert not at.exception
     assert [h.value for h in at.header][:3] == ["Incidents", "Why did it change", "Key drivers of NPS"]
     _waterfall(at)
+
+
+# --------------------------------------------------------------------------- the closed loop and the incidents' themes
+
+CASES_NOW = datetime(2026, 3, 1, 18, 0)  # the operational clock, fixed (tests/test_page_cases.py)
+
+
+@pytest.fixture
+def with_cases(own_db: Path, okr_file: Path, app_db_env, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo snapshot with its cases opened in its own app state, one of them worked."""
+    monkeypatch.setattr(store, "utcnow", lambda: CASES_NOW)
+    app_db_env(own_db)
+    state = app_state.path_for(own_db)
+    assert store.open_cases(snapshot.open_snapshot(own_db).con, state, now=datetime(2026, 3, 1, 12)).opened > 100
+    first = store.list_cases(state, role="admin", status="open", now=CASES_NOW)[-1]  # not due yet
+    store.update_case(first.case_id, "resolved", user="ana", role="committee", now=CASES_NOW, path=state)
+    return own_db
+
+
+def _closed_loop(db: Path, role: str) -> dict:
+    source = snapshot.open_snapshot(db)
+    period = review.period_for(source, date.fromisoformat(LAST_CLOSED))
+    return rc.review_section(app_state.path_for(db), period.start, period.end, role=role, tz="UTC", now=CASES_NOW)
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_closed_loop_section(with_cases: Path, lang: str) -> None:
+    at = _run(lang)
+    section = _closed_loop(with_cases, "analyst")
+    o = section["overall"]
+    assert o["cases"] > 100 and o["closed_in_sla"] == 1
+    heads = [h.value for h in at.header]
+    head = {"en": "Closed loop", "es": "Ciclo cerrado"}[lang]
+    assert heads.index(head) == heads.index({"en": "OKR status at the period's end",
+                                             "es": "Estado de los OKR al cierre del periodo"}[lang]) + 1
+    shown = _metrics(at)
+    for tile in rc.figure_tiles(o, lang):
+        assert shown[tile.label] == tile.value
+    assert shown[t("cases.fig.rate", lang)] == fmt_pct(1 / o["cases"], lang, 1)
+    assert rc.review_caption(section, lang) in [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption]
+    assert t("cl.by_owner", lang) in [s.value for s in at.subheader]
+    owners = _frame(at, t("cases.fig.by.owner", lang), t("cases.fig.rate", lang))
+    assert owners[t("cases.fig.by.owner", lang)].tolist() == [r["group"] for r in section["by_owner"]]
+    assert owners[t("cases.fig.cases", lang)].sum() == o["cases"]
+    assert f"[{t('cl.link', lang)}](./cases?lang={lang})" in [m.value for m in at.markdown]
+    assert at.get("download_button") and "dl_rv_closed_loop" in [b.key for b in at.get("download_button")]
+
+
+def test_executives_see_the_closed_loop_figures_only(with_cases: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cxmetrics.core.settings import get_settings
+
+    monkeypatch.setenv("CXM_ROLE", "executive")
+    get_settings.cache_clear()
+    at = _run()
+    section = _closed_loop(with_cases, "executive")
+    assert section["k"] == 5
+    assert _metrics(at)["Cases"] == fmt_int(section["overall"]["cases"], "en")
+    assert any(c.value.startswith("Groups with fewer than 5 people are suppressed for the " + t("role.executive", "en"))
+               for c in at.caption)
+    owners = _frame(at, "Owner", "Closed-loop rate")
+    hidden = [r["group"] for r in section["by_owner"] if r["suppressed"]]
+    assert owners.loc[owners["Owner"].isin(hidden), "Cases"].isna().all()
+
+
+def test_no_case_data_says_so(demo: Path) -> None:
+    at = _run()  # the demo copy has no case: its app state holds the actions only
+    assert "Closed loop" in [h.value for h in at.header]
+    assert any(i.value.startswith("No case data") for i in at.info)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_incident_cards_link_their_themes_to_the_voice_of_the_customer(demo: Path, okr_file: Path,
+                                                                       lang: str) -> None:
+    at = _run(lang)
+    data = _review(demo, okr_file)
+    outage, chatbot = ri.shown(data["incidents"])[:2]
+    themes = [m.value for m in at.markdown if m.value.startswith(f"**{md_escape(t('inc.themes.label', lang))}**")]
+    assert len(themes) == len([i for i in ri.shown(data["incidents"]) if ri.theme_parts(i, lang) is not None])
+    first = ri.theme_parts(outage, lang)[0]
+    assert f"[{md_escape(first['label'])}]({first['href']}) {md_escape(first['figures'])}" in themes[0]
+    assert first["theme"] == "coverage_outage" and "region=Andaluc%C3%ADa" in first["href"]
+    assert first["href"].startswith(f"./voc?from={outage['onset']}&to={outage['until']}&survey=")
+    bot = ri.theme_parts(chatbot, lang)[0]
+    assert bot["theme"] in ("bot_understanding", "waiting_time")
+    assert f"[{md_escape(bot['label'])}]({bot['href']}) :gray[" in themes[1]  # not significant: in grey
+    assert ri.themes_caption(lang) in [c.value for c in at.caption]
+
+
+def test_a_theme_link_opens_the_voice_of_the_customer_page_filtered(demo: Path, okr_file: Path) -> None:
+    data = _review(demo, okr_file)
+    outage = ri.shown(data["incidents"])[0]
+    href = ri.theme_parts(outage, "en")[0]["href"]
+    assert href.startswith("./voc?")
+    at = open_page("pages/9_Voice_of_customer.py", **{k: v[0] for k, v in parse_qs(href.split("?", 1)[1]).items()})
+    assert at.title[0].value == "Voice of the customer"
+    assert at.sidebar.multiselect(key="w_f_region_en").value == ["Andalucía"]
+    assert at.sidebar.multiselect(key="w_f_theme_en").value == ["coverage_outage"]
+    assert at.query_params["survey"] in ("nps", ["nps"])
+    period = f"{outage['onset']} → {outage['until']} (UTC)"
+    assert any(period in c.value and "Andalucía" in c.value for c in at.caption)

@@ -175,8 +175,8 @@ def read_xlsx(content: bytes) -> dict[str, list[list]]:
 def test_xlsx_sheets_and_numbers(data: dict) -> None:
     content = render_pack(data, "xlsx", "en")
     book = read_xlsx(content)
-    assert list(book) == ["Summary", "Incidents", "Decomposition", "Drivers", "Changes", "Alerts", "OKRs", "Actions",
-                          "Manifest"]
+    assert list(book) == ["Summary", "Incidents", "Decomposition", "Drivers", "Changes", "Alerts", "OKRs",
+                          "Closed loop", "Actions", "Manifest"]
     header, *rows = book["Changes"]
     assert header[:6] == ["KPI", "KPI id", "Dimension", "Group", "Unit", "This period"]
     assert len(rows) == len(data["changes"])
@@ -208,7 +208,7 @@ def test_xlsx_sheets_and_numbers(data: dict) -> None:
 def test_xlsx_spanish_sheet_names(data: dict) -> None:
     book = read_xlsx(render_pack(data, "xlsx", "es"))
     assert list(book) == ["Resumen", "Incidentes", "Descomposición", "Factores clave", "Cambios", "Alertas", "OKR",
-                          "Acciones", "Manifiesto"]
+                          "Ciclo cerrado", "Acciones", "Manifiesto"]
     assert book["Cambios"][0][0] == "KPI" and "Este periodo" in book["Cambios"][0]
 
 

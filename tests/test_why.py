@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import math
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import plotly.graph_objects as go
 import pytest
@@ -17,7 +18,7 @@ import pytest
 from cxmetrics.analysis.decompose import decompose
 from cxmetrics.analysis.drivers import CAVEAT
 from cxmetrics.analysis.experiences import ATTRIBUTES
-from cxmetrics.analysis.incidents import build_incidents
+from cxmetrics.analysis.incidents import BASELINE_DAYS, build_incidents
 from cxmetrics.i18n import catalog, t
 from cxmetrics.metrics.compare import last_closed_period
 from cxmetrics.metrics.engine import kpi_stats
@@ -256,6 +257,83 @@ def test_xlsx_why_sheets(data: dict) -> None:
     assert es["Factores clave"][0][0] == t("why.drv.caveat", "es")
 
 
+# --------------------------------------------------------------------------- incidents and their comment themes
+
+
+def test_the_outage_and_the_chatbot_cards_name_their_themes(demo, data: dict) -> None:
+    """On demo_db the outage's comments are about coverage and outages, the chatbot's about
+    the bot not understanding (or nobody answering); shares counted by hand."""
+    source, _ = demo
+    outage, chatbot = ri.shown(data["incidents"])[:2]
+    assert (outage["values"], chatbot["values"]) == (["Andalucía"], ["chatbot"])
+    first = outage["themes"]["themes"][0]
+    assert first["theme"] == "coverage_outage" and first["significant"]
+    assert chatbot["themes"]["themes"][0]["theme"] in ("bot_understanding", "waiting_time")
+    for inc in (outage, chatbot):  # largest rise first, only themes that rose
+        diffs = [r["diff"] for r in inc["themes"]["themes"]]
+        assert diffs == sorted(diffs, reverse=True) and all(d > 0 for d in diffs) and len(diffs) <= ri.THEMES_SHOWN
+    onset, until = date.fromisoformat(outage["onset"]), date.fromisoformat(outage["until"])
+    base_from = onset - timedelta(days=BASELINE_DAYS)
+    during, before = (source.con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE theme = 'coverage_outage') FROM rec_survey "
+        "WHERE region = 'Andalucía' AND theme NOT IN ('none', 'unknown') AND local_day(t) BETWEEN ? AND ?",
+        list(window)).fetchone() for window in ((onset, until), (base_from, onset - timedelta(days=1))))
+    assert outage["themes"]["n"] == during[0] and first["n"] == during[1]
+    assert first["share"] == pytest.approx(100 * during[1] / during[0])
+    assert first["diff"] == pytest.approx(100 * during[1] / during[0] - 100 * before[1] / before[0])
+    # the words, in both languages, and the link to the Voice of the customer page
+    pct = f"{100 * during[1] / during[0]:.1f}"
+    assert ri.themes_text(outage, "en").startswith(f"Comments: Coverage and outages {pct}% (▲ +")
+    assert ri.themes_text(outage, "es").startswith(f"Comentarios: Cobertura y averías de red {pct.replace('.', ',')} % (▲ +")
+    assert " p.p.)" in ri.themes_text(outage, "es")
+    bot = ri.theme_parts(chatbot, "en")[0]
+    assert bot["label"] in ("Bot understanding", "Waiting time") and not bot["figures"].startswith("▲")
+    href = ri.theme_parts(outage, "es")[0]["href"]
+    path, query = href.split("?")
+    assert path == "./voc" and parse_qs(query) == {
+        "from": [outage["onset"]], "to": [outage["until"]], "survey": ["nps"], "region": ["Andalucía"],
+        "theme": ["coverage_outage"], "lang": ["es"]}
+
+
+def test_incident_themes_follow_the_role(demo) -> None:
+    source, period = demo
+    data = review_data(source, period, None, role="executive")
+    top = ri.shown(data["incidents"])
+    hidden = 0
+    for inc in top:
+        if inc.get("suppressed"):  # an incident the role may not see keeps no themes either
+            assert "themes" not in inc and ri.themes_text(inc, "en") is None
+            continue
+        found = inc["themes"]
+        shown = [r["theme"] for r in found["themes"]]
+        assert all(r["suppressed"] is None for r in found["themes"])
+        if found["suppressed"] or (found["hidden_themes"] and not shown):
+            hidden += 1
+            assert ri.themes_text(inc, "en") == "Comments: " + t("inc.themes.hidden", "en")
+    # 3,000 customers: some theme of every top incident has fewer than k people in one survey or window
+    assert hidden >= 1
+    older = {**top[0]}
+    older.pop("themes", None)
+    assert ri.themes_text(older, "en") is None and ri.theme_parts(older, "en") is None  # a review made before
+    none_rose = {**top[0], "themes": {"suppressed": None, "hidden_themes": 0, "themes": []}}
+    assert ri.themes_text(none_rose, "es") == (
+        f"Comentarios: ningún tema subió frente a los {BASELINE_DAYS} días anteriores al inicio.")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_pack_lists_the_incidents_themes(data: dict, lang: str) -> None:
+    page = render_pack(data, "html", lang).decode()
+    opening = page[page.index('id="incidents"'):page.index('id="decomposition"')]
+    top = ri.shown(data["incidents"])
+    for inc in top[:2]:
+        assert _html(ri.themes_text(inc, lang)) in opening
+    assert _html(ri.themes_caption(lang)) in opening
+    sheet = read_xlsx(render_pack(data, "xlsx", lang))[t("why.pack.sheet.incidents", lang)]
+    at = next(i for i, r in enumerate(sheet) if r and r[0] == t("why.pack.col.rank", lang))
+    column = sheet[at].index(t("cl.pack.col.themes", lang))
+    assert [r[column] for r in sheet[at + 1:at + 3]] == [ri.themes_text(inc, lang) for inc in top[:2]]
+
+
 def _html(text: str) -> str:
     import html
 
@@ -274,6 +352,7 @@ def test_pdf_pack_prints_the_why_pages(data: dict, lang: str, tmp_path: Path) ->
     for inc in top:
         assert " ".join(ri.title(inc, lang).split()) in text
     assert " ".join(ri.evidence_lines(top[0], lang)[0].split()) in text
+    assert " ".join(ri.themes_text(top[0], lang).split()) in text  # the incident's comment themes
     assert t("why.pack.sec.summary", lang) in text and t("why.pack.sec.incidents", lang) in text
     heading = t("why.pack.sec.decomposition", lang, kpi="NPS", dim=t("dim.region", lang).lower())
     assert heading in text and dc.sentence(data["decomposition"], lang) in text

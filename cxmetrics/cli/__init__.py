@@ -102,6 +102,18 @@ def build_parser() -> argparse.ArgumentParser:
     slice_args(p)
     role_arg(p, "read")
 
+    p = sub.add_parser("themes", help="verbatim themes ranked by volume, with their impact on a survey score",
+                       description="The themes of the survey comments of the filtered slice, largest first (as "
+                       "the Voice of the customer page ranks them): responses and share of the comments (Wilson "
+                       "interval), the score of the theme's responses against every other response with a comment, "
+                       "the difference with its 95% interval, p and BH q across the themes shown. Themes with "
+                       "fewer than k people are suppressed for the executive and committee roles.")
+    common_args(p)
+    p.add_argument("--survey", choices=["nps", "csat", "ces"], default="nps",
+                   help="the survey whose responses and score to rank by (default nps)")
+    slice_args(p)
+    role_arg(p, "read")
+
     p = sub.add_parser("uplift", help="recognized vs anonymous for one KPI")
     common_args(p)
     p.add_argument("--kpi", required=True)
@@ -121,6 +133,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "demo": data.cmd_demo,
     "kpis": query.cmd_kpis,
     "drivers": query.cmd_drivers,
+    "themes": query.cmd_themes,
     "uplift": query.cmd_uplift,
     "review": query.cmd_review,
     "cases": cases.cmd_cases,

@@ -1,4 +1,4 @@
-"""``cxm kpis``, ``drivers``, ``uplift``, ``okr``, ``export`` and ``review``: the numbers out."""
+"""``cxm kpis``, ``drivers``, ``themes``, ``uplift``, ``okr``, ``export`` and ``review``: the numbers out."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 
 from cxmetrics.cli.common import (
     clean,
+    db_path,
     filter_spec,
     open_source,
     print_json,
@@ -68,6 +69,49 @@ def cmd_drivers(args: argparse.Namespace) -> None:
     for name, why in res["skipped"]:
         console.print(f"  skipped {name}: {why}")
     console.print(f"  {res['caveat']}")
+
+
+def cmd_themes(args: argparse.Namespace) -> None:
+    from cxmetrics.core.settings import get_settings
+    from cxmetrics.reports.voc import ranking_json
+
+    spec = filter_spec(args, with_as_of=False)
+    if spec.empty_range:
+        sys.stderr.write(f"cxm themes: --from {spec.date_from} is after --to {spec.date_to}: no record selected\n")
+    settings = get_settings()
+    res = ranking_json(open_source(args), args.survey, spec, settings.min_n, settings.alpha, role=role_of(args))
+    if args.json:
+        print_json(res)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    fmt = lambda v, p=1: "—" if v is None else f"{v:.{p}f}"  # noqa: E731
+    dec = 2 if args.survey == "ces" else 1
+    console = Console(width=max(Console().width, 132))
+    head = f"{args.survey.upper()} · {spec.describe()}"
+    if res["suppressed"]:
+        console.print(f"{head}: counts suppressed for this role ({res['suppressed']})")
+    elif res["responses"] is not None:
+        console.print(f"{head}: {res['with_verbatim']:,} of {res['responses']:,} responses have a comment")
+    if not res["themes"]:
+        console.print("no theme: no response with a comment in this slice")
+        return
+    table = Table(title=f"Themes by volume and {args.survey.upper()} impact · {head}")
+    for c in ("#", "theme", "n", "share %", "score", "others", "diff [95% CI]", "q", ""):
+        table.add_column(c, justify="left" if c in ("theme", "") else "right")
+    for r in res["themes"]:
+        diff = "—" if r["diff"] is None else (f"{r['diff']:+.{dec}f} [{fmt(r['diff_ci_low'], dec)}, "
+                                              f"{fmt(r['diff_ci_high'], dec)}]")
+        mark = "suppressed" if r["suppressed"] else {"up": "▲ higher", "down": "▼ lower"}.get(r["direction"], "")
+        if not r["suppressed"] and not r["enough_data"]:
+            mark = f"n < {res['min_n']}: not tested"
+        table.add_row(str(r["rank"]), r["labels"]["en"], "—" if r["n"] is None else f"{r['n']:,}",
+                      fmt(r["share"]), fmt(r["value"], dec), fmt(r["rest_value"], dec), diff,
+                      "—" if r["q_value"] is None else f"{r['q_value']:.3f}", mark)
+    console.print(table)
+    if res["k"] is not None:
+        console.print(f"  themes with fewer than {res['k']} people are suppressed for this role")
 
 
 def cmd_uplift(args: argparse.Namespace) -> None:
@@ -150,7 +194,8 @@ def cmd_review(args: argparse.Namespace) -> None:
             raise UserError("the database has no events yet: no review period to report")
     okr_path = args.okrs or get_settings().okr_path
     okrs = load_okrs(okr_path) if args.okrs or okr_path.exists() else None
-    data = review_data(source, period, okrs, None, app_state.default_path(), role=role_of(args))
+    # the app state (actions, cases) beside the database of --db, as ``cxm cases`` reads it
+    data = review_data(source, period, okrs, None, app_state.path_for(db_path(args)), role=role_of(args))
     content = render_pack(data, fmt, args.lang)
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)

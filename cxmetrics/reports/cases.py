@@ -28,10 +28,11 @@ import pandas as pd
 from cxmetrics.core import privacy
 from cxmetrics.core.auth import ROLES
 from cxmetrics.core.errors import UserError
-from cxmetrics.i18n import MISSING, fmt_int, fmt_number, fmt_pct, t
+from cxmetrics.i18n import MISSING, fmt_datetime, fmt_int, fmt_number, fmt_pct, t
 from cxmetrics.metrics.source import Source
 from cxmetrics.metrics.stats import rate_estimate
 from cxmetrics.metrics.timezones import check_tz, local_date
+from cxmetrics.reports.tiles import Tile
 from cxmetrics.serving import cases as store
 from cxmetrics.serving.routing import Routing
 
@@ -398,13 +399,35 @@ def rate_text(row: dict[str, Any], lang: str) -> str:
 def interval_text(row: dict[str, Any], lang: str) -> str:
     if row["suppressed"] or row["ci_low"] is None:
         return MISSING
-    return f"[{fmt_number(row['ci_low'], lang, 1)}, {fmt_number(row['ci_high'], lang, 1)}]"
+    sep = "; " if lang == "es" else ", "  # '[3,6; 62,4]': the Spanish decimal comma is not the separator
+    return f"[{fmt_number(row['ci_low'], lang, 1)}{sep}{fmt_number(row['ci_high'], lang, 1)}]"
 
 
 def median_text(row: dict[str, Any], lang: str) -> str:
     if row["suppressed"] or row["median_hours_to_close"] is None:
         return MISSING
     return duration_text(row["median_hours_to_close"], lang)
+
+
+def count_text(row: dict[str, Any], key: str, lang: str) -> str:
+    """A count of a figures row ('1,234'), or 'suppressed'."""
+    return t("cases.fig.suppressed_short", lang) if row["suppressed"] else fmt_int(row[key], lang)
+
+
+def figure_tiles(row: dict[str, Any], lang: str) -> list[Tile]:
+    """The five tiles of a figures row (cases, open, overdue, closed-loop rate with its
+    interval, median time to close), as the Cases page, the Committee review and the pack
+    show them."""
+    return [
+        Tile(t("cases.fig.cases", lang), count_text(row, "cases", lang), t("cases.fig.cases_help", lang)),
+        Tile(t("cases.fig.open", lang), count_text(row, "open", lang), t("cases.fig.open_help", lang)),
+        Tile(t("cases.fig.overdue", lang), count_text(row, "overdue", lang), t("cases.fig.overdue_help", lang)),
+        Tile(t("cases.fig.rate", lang), rate_text(row, lang), t("cases.fig.rate_help", lang),
+             t("cases.fig.rate_caption", lang, ci=interval_text(row, lang), closed=count_text(row, "closed_in_sla", lang),
+               n=count_text(row, "cases", lang))),
+        Tile(t("cases.fig.median", lang), median_text(row, lang), t("cases.fig.median_help", lang),
+             t("cases.fig.median_caption", lang, n=count_text(row, "closed", lang))),
+    ]
 
 
 def figures_table(fig: dict[str, Any], breakdown: str, lang: str) -> pd.DataFrame:
@@ -437,3 +460,43 @@ def figures_csv(fig: dict[str, Any]) -> pd.DataFrame:
     df.insert(0, "to", fig["to"])
     df.insert(0, "from", fig["from"])
     return df
+
+
+# --------------------------------------------------------------------------- the Committee review
+
+
+def review_section(
+    path: Path | None,
+    start: date,
+    end: date,
+    *,
+    role: str,
+    tz: str = "UTC",
+    now: datetime | None = None,
+    k: int | None = None,
+) -> dict[str, Any]:
+    """The Committee review's "Closed loop" section (``review_data``'s ``closed_loop``):
+    ``figures`` for the cases of the review period's responses (local dates in ``tz``, the
+    review's reporting zone, from ``start`` to ``end``), as ``role`` may see them, plus
+    ``available: True``.
+
+    ``now`` is the wall clock (``store.utcnow``), as on the Cases page: cases are worked in
+    real time, so "open" and "overdue" are as of now, not as of the period's end, and the
+    closed-loop rate of a recent period rises as its cases are worked (an open case counts
+    as not closed). Without case data (``path`` None, no such file, or an app state in
+    which no case was ever opened: e.g. ``cxm review`` over a copy of the data without its
+    app state) the result is only ``{"available": False, "from", "to", "tz"}`` and the
+    section says there is no case data; nothing is created."""
+    if path is None or not store.has_cases(path):
+        return {"available": False, "from": start.isoformat(), "to": end.isoformat(), "tz": check_tz(tz)}
+    return {**figures(path, role=role, date_from=start, date_to=end, tz=tz, now=now, k=k), "available": True}
+
+
+def review_caption(section: dict[str, Any], lang: str) -> str:
+    """What the review's section counts: 'Cases of the responses from … to … (UTC); open and
+    overdue as of … (cases are worked in real time). …' or the no-case-data sentence."""
+    if not section.get("available"):
+        return t("cl.none", lang)
+    return t("cl.caption", lang, start=section["from"], end=section["to"], zone=section["tz"],
+             now=fmt_datetime(section["now"], lang))
+

@@ -21,6 +21,7 @@ from cxmetrics.metrics import okr, suppression
 from cxmetrics.metrics.compare import Period
 from cxmetrics.metrics.registry import KPIS
 from cxmetrics.metrics.source import Source
+from cxmetrics.reports import cases as case_figures
 from cxmetrics.reports import review
 from cxmetrics.reports.overview import format_delta, format_value
 from cxmetrics.reports.tiles import Tile
@@ -58,6 +59,15 @@ def with_fresh_actions(
             asdict(a) for a in every if a.period == previous.start.isoformat()
         ],
     }
+
+
+def with_fresh_cases(
+    data: dict[str, Any], period: Period, tz: str, state_path: Path | None = None, *, role: str
+) -> dict[str, Any]:
+    """The review data with its closed-loop figures read again from the app state (the
+    default one without ``state_path``): cases are worked in real time, never cached."""
+    path = state_path or app_state.default_path()
+    return {**data, "closed_loop": case_figures.review_section(path, period.start, period.end, role=role, tz=tz)}
 
 
 # --------------------------------------------------------------------------- periods

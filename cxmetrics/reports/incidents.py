@@ -7,12 +7,16 @@ Pure functions over the JSON of ``cxmetrics.analysis.incidents.Incident`` (as
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from cxmetrics.i18n import MISSING, dimension_name, fmt_int, t
+from cxmetrics.analysis.incidents import BASELINE_DAYS
+from cxmetrics.i18n import MISSING, dimension_name, fmt_int, fmt_number, fmt_pct, t
 from cxmetrics.metrics.registry import KPIS
 from cxmetrics.reports.pack.text import fmt_value
+from cxmetrics.reports.voc import SURVEY_KPIS
 
 SHOWN = 5  # the review opens with at most this many incidents
+THEMES_SHOWN = 3  # each incident card names at most this many comment themes
 
 
 def where(inc: dict, lang: str) -> str:
@@ -118,3 +122,79 @@ def rows(incidents: list[dict], lang: str) -> list[dict[str, Any]]:
     return [{"rank": k + 1, "title": title(i, lang), "onset": i["onset"], "size": size(i, lang),
              "kpis": ", ".join(kpi_name(x, lang) for x in i["kpis"]), "signals": len(i["signals"]),
              "q_value": i["q_value"], "link": i["link"]} for k, i in enumerate(incidents)]
+
+
+# --------------------------------------------------------------------------- comment themes
+
+
+def voc_href(inc: dict, theme: str, lang: str, prefix: str = "./") -> str:
+    """The Voice of the customer page on ``theme``, the incident's slice and its days (onset
+    to end), on the survey the incident moves (its first survey KPI; NPS if none)."""
+    survey = next((k for k in inc["kpis"] if k in SURVEY_KPIS), "nps")
+    query = {"from": inc["onset"], "to": inc["until"], "survey": survey}
+    if inc["dimension"] != "all" and inc["values"]:
+        query[inc["dimension"]] = ",".join(inc["values"])
+    query |= {"theme": theme, "lang": lang}
+    return f"{prefix}voc?{urlencode(query, safe=',')}"
+
+
+def _pp(diff: float, lang: str) -> str:
+    text = fmt_number(diff, lang, 1)
+    return f"{'' if text.startswith('-') else '+'}{text} {t('pack.unit.pp', lang)}"
+
+
+def theme_parts(inc: dict, lang: str) -> list[dict[str, str]] | None:
+    """The incident's comment themes (``themes``, from ``reports.voc.incident_themes``,
+    largest rise first): ``theme``, ``label``, ``figures`` ('68.7% (▲ +51.9 pp)': the share
+    of the incident's comments and its change against the baseline, ▲ when significant) and
+    ``href`` (``voc_href``). None when the incident carries none (a review made before, or
+    an incident whose figures the role may not see); [] when the comments are hidden from
+    the role or no theme rose (``themes_note`` says which)."""
+    found = inc.get("themes")
+    if not found:
+        return None
+    if found.get("suppressed"):
+        return []
+    out = []
+    for r in found["themes"]:
+        mark = "▲ " if r["significant"] else ""
+        out.append({
+            "theme": r["theme"],
+            "label": r["labels"].get(lang) or r["labels"]["en"],
+            "figures": f"{fmt_pct(r['share'] / 100, lang, 1)} ({mark}{_pp(r['diff'], lang)})",
+            "significant": r["significant"],
+            "href": voc_href(inc, r["theme"], lang),
+        })
+    return out
+
+
+def themes_note(inc: dict, lang: str) -> str | None:
+    """What the card says besides the themes: hidden comments, no theme that rose, or how
+    many themes the role may not see; None when nothing needs saying."""
+    found = inc.get("themes")
+    if not found:
+        return None
+    hidden = found.get("hidden_themes") or 0
+    if found.get("suppressed") or (hidden and not found["themes"]):
+        return t("inc.themes.hidden", lang)
+    if not found["themes"]:
+        return t("inc.themes.none", lang, days=fmt_int(BASELINE_DAYS, lang))
+    if hidden:
+        return t("inc.themes.some_hidden", lang, n=fmt_int(hidden, lang))
+    return None
+
+
+def themes_text(inc: dict, lang: str) -> str | None:
+    """'Comments: Coverage and outages 68.7% (▲ +51.9 pp) · Billing 10.1% (+1.7 pp)', or
+    the sentence for hidden comments or for no theme that rose; None without themes."""
+    parts = theme_parts(inc, lang)
+    if parts is None:
+        return None
+    note = themes_note(inc, lang)
+    text = " · ".join(f"{p['label']} {p['figures']}" for p in parts)
+    return " ".join(x for x in (t("inc.themes.label", lang), text, f"({note})" if parts and note else note) if x)
+
+
+def themes_caption(lang: str) -> str:
+    """What the comment themes of the incident cards are."""
+    return t("inc.themes.caption", lang, days=fmt_int(BASELINE_DAYS, lang))

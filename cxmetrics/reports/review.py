@@ -2,9 +2,13 @@
 
 ``review_data`` gathers what the committee discusses — every KPI overall, by channel and
 by key cohorts, this period vs the previous one as one BH family; the alerts raised in
-the period and the incidents they add up to; NPS's change split by region and the key
-drivers of NPS (``reports.decomposition``, ``reports.key_drivers``); OKR status at the
-period's end; the actions due in it — and is what the page shows, what ``cxm review`` exports and what closing a review freezes.
+the period and the incidents they add up to (each one the review opens with carries the
+comment themes that rose in its slice and days, ``reports.voc.incident_themes``); NPS's
+change split by region and the key drivers of NPS (``reports.decomposition``,
+``reports.key_drivers``); OKR status at the period's end; the actions due in it; the
+closed loop of the period's cases (``reports.cases.review_section``: from the app state,
+as of now, wall clock) — and is what the page shows, what ``cxm review`` exports and what
+closing a review freezes.
 
 It is built for one viewer's ``role``: for a role without record-level access, cells with
 fewer than k people (and their complements) are suppressed (``cxmetrics.metrics.suppression``):
@@ -30,7 +34,9 @@ from cxmetrics.metrics.filters import FilterSpec
 from cxmetrics.metrics.okr import OkrFile, evaluate
 from cxmetrics.metrics.registry import KPIS
 from cxmetrics.metrics.source import Source
-from cxmetrics.reports import decomposition, key_drivers
+from cxmetrics.reports import cases as case_figures
+from cxmetrics.reports import decomposition, key_drivers, voc
+from cxmetrics.reports import incidents as incident_words
 from cxmetrics.serving import app_state
 
 REVIEW_DIMENSIONS = ("channel", "value_tier", "segment")
@@ -84,7 +90,8 @@ def review_data(source: Source, period: Period, okrs: OkrFile | None = None,
         "data_to": source.max_ts.isoformat(timespec="minutes") if source.max_ts else None,
         "changes": change_rows(source, period, spec, role=role),
         "alerts": alerts_mod.alerts_for_role(source, raised, spec, role=role),
-        "incidents": [_for_role(i.to_json(), k) for i in build_incidents(source, period, spec)],
+        "incidents": _with_themes(source, [_for_role(i.to_json(), k) for i in build_incidents(source, period, spec)],
+                                  spec, role),
         # NPS's change split by region (rate and mix effects) and the key drivers of NPS over the period
         "decomposition": decomposition.change_by(source, WHY_KPI, period, WHY_DIMENSION, spec, role=role),
         "drivers": key_drivers.drivers_for(source, DRIVERS_KPI, _in_period(spec, period), role=role),
@@ -96,6 +103,8 @@ def review_data(source: Source, period: Period, okrs: OkrFile | None = None,
         "actions_decided_last_time": [asdict(a) for a in app_state.actions(state_path, role=role)
                                       if a.period == previous.start.isoformat()]
         if may_use_action_log(role) else None,
+        # the closed loop: the cases of the period's responses, as of now (app state; None: no case data)
+        "closed_loop": case_figures.review_section(state_path, period.start, period.end, role=role, tz=source.tz),
         "kpi_labels": {k: {"en": v.label_en, "es": v.label_es, "higher_is_better": v.higher_is_better}
                        for k, v in KPIS.items()},
     }
@@ -112,6 +121,17 @@ def _for_role(incident: dict[str, Any], k: int | None) -> dict[str, Any]:
     hidden = {"baseline": None, "during": None, "people": None, "records": None, "effect": None, "impact": None,
               "signals": [{**s, "expected": None, "observed": None, "n": None} for s in incident["signals"]]}
     return {**incident, **hidden, "suppressed": "k"}
+
+
+def _with_themes(source: Source, incidents: list[dict[str, Any]], spec: FilterSpec | None,
+                 role: str) -> list[dict[str, Any]]:
+    """Each incident the review opens with (``incidents.shown``) whose figures the role may
+    see gets ``themes``: the comment themes that rose most in its slice and days
+    (``voc.incident_themes``, rank "rise")."""
+    top = {id(i) for i in incident_words.shown(incidents)}
+    return [{**i, "themes": voc.incident_themes(source, i, role, spec=spec, rank="rise",
+                                                top=incident_words.THEMES_SHOWN)}
+            if id(i) in top and not i.get("suppressed") else i for i in incidents]
 
 
 def frozen_figures(data: dict[str, Any]) -> dict[str, Any]:

@@ -193,6 +193,36 @@ def theme_ranking(
     return pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
 
 
+def _plain(value: Any) -> Any:
+    """A frame cell as JSON: NaN → None, numpy scalars → Python."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def ranking_json(
+    source: Source, kpi: str, spec: FilterSpec, min_n: int, alpha: float, *, role: str
+) -> dict[str, Any]:
+    """``cxm themes --json``: ``theme_ranking`` (the page's table: largest first, hidden last)
+    with each theme's names (en/es) and the counts behind it (``verbatim_totals``), as
+    ``role`` may see them. JSON-serializable."""
+    from cxmetrics.core.privacy import k_threshold
+
+    totals = verbatim_totals(source, kpi, spec, role=role)
+    ranking = theme_ranking(source, kpi, spec, min_n, alpha, role=role)
+    themes = []
+    for i, r in enumerate(ranking.to_dict("records"), start=1):
+        row = {c: _plain(r[c]) for c in RANKING_COLUMNS}
+        row |= {c: int(row[c]) for c in ("n", "rest_n") if row[c] is not None}
+        themes.append({"rank": i, "theme": row.pop("theme"),
+                       "labels": {lang: theme_label(r["theme"], lang) for lang in ("en", "es")}, **row})
+    return {
+        "survey": kpi, "filter": spec.describe(), "tz": source.tz, "min_n": min_n, "alpha": alpha,
+        "k": k_threshold(role), "responses": totals.responses, "with_verbatim": totals.with_verbatim,
+        "value": totals.value, "suppressed": totals.suppressed, "themes": themes,
+    }
+
+
 def _direction(diff: float | None, significant: bool) -> str:
     """'up' / 'down' for a significant difference, '' otherwise."""
     if not significant or not diff:
@@ -384,6 +414,7 @@ def incident_themes(
     top: int = 3,
     min_n: int | None = None,
     alpha: float | None = None,
+    rank: str = "n",
 ) -> dict[str, Any]:
     """The themes of the survey responses in an incident's slice and window, against the
     same slice in the baseline window (the ``BASELINE_DAYS`` days before the onset, as the
@@ -393,11 +424,17 @@ def incident_themes(
     ``onset``, ``until``); ``spec`` the review's own filter (its dates are replaced).
     Responses of every survey in ``kpis`` with a verbatim count. Returns ``window`` and
     ``baseline`` (from/to), ``n`` and ``baseline_n`` (responses with a verbatim), and
-    ``themes``: the ``top`` themes by n in the window, each with ``theme``, ``labels``
+    ``themes``: the ``top`` themes by n in the window (``rank="n"``) or, with
+    ``rank="rise"`` (the incident cards), the ``top`` themes whose share rose most against
+    the baseline, largest rise first (themes that did not rise, or that the role may not
+    see, left out), each with ``theme``, ``labels``
     (en/es), ``n``, ``share``, ``baseline_n``, ``baseline_share`` (percent), ``diff`` (points),
     ``p_value``, ``q_value`` (BH across every theme of the incident) and ``significant``. A
-    theme with a hidden part (fewer than k people for ``role``) has its figures empty and
-    ``suppressed`` set; a hidden window total hides every share (``suppressed`` at the top)."""
+    theme with a hidden part (fewer than k people for ``role``, in either window or for any
+    one survey: the per-survey figures are on the Voice of the customer page, so a sum over
+    surveys could be differenced) has its figures empty and ``suppressed`` set, and
+    ``hidden_themes`` counts them; a hidden window total hides every share (``suppressed``
+    at the top)."""
     settings = get_settings()
     min_n = settings.min_n if min_n is None else min_n
     alpha = settings.alpha if alpha is None else alpha
@@ -437,9 +474,16 @@ def incident_themes(
     for r, q in zip(rows, stats.bh_qvalues([r["p_value"] for r in rows]), strict=True):
         r["q_value"] = q
         r["significant"] = r["suppressed"] is None and stats.is_significant(q, n or 0, bn or 0, min_n, alpha)
-    rows.sort(key=lambda r: (r["n"] is None, -(r["n"] or 0)))
+    hidden_themes = sum(1 for r in rows if r["suppressed"])
+    if rank == "rise":
+        rows = sorted((r for r in rows if r["diff"] is not None and r["diff"] > 0), key=lambda r: -r["diff"])
+    elif rank == "n":
+        rows.sort(key=lambda r: (r["n"] is None, -(r["n"] or 0)))
+    else:
+        raise ValueError(f"unknown rank {rank!r} (n or rise)")
     return {
         "window": {"from": onset.isoformat(), "to": until.isoformat()},
         "baseline": {"from": b_from.isoformat(), "to": b_to.isoformat()},
-        "n": n, "baseline_n": bn, "suppressed": n_hidden or bn_hidden, "themes": rows[:top],
+        "n": n, "baseline_n": bn, "suppressed": n_hidden or bn_hidden, "hidden_themes": hidden_themes,
+        "themes": rows[:top],
     }

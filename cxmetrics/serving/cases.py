@@ -280,6 +280,15 @@ class CaseFact:
     closed_at: datetime | None
 
 
+def has_cases(path: Path | None = None) -> bool:
+    """Whether any case was ever opened in the app state at ``path`` (none there: False,
+    and nothing is created)."""
+    if path is not None and not Path(path).exists():
+        return False
+    with app_state.connect(path) as con:
+        return con.execute("SELECT 1 FROM cases LIMIT 1").fetchone() is not None
+
+
 def case_facts(path: Path | None = None) -> list[CaseFact]:
     """Every case, for the figures (``reports.cases.figures`` applies the role's k)."""
     with app_state.connect(path) as con:

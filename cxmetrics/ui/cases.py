@@ -148,28 +148,25 @@ def figures(me: CurrentUser, when: datetime, lang: str) -> None:
         return
     start, end = rng
     fig = rc.figures(role=me.role, date_from=start, date_to=end, tz=zone, now=when)
-    overall = fig["overall"]
-    cols = st.columns(5)
-    tiles = [
-        ("cases.fig.cases", _count(overall, "cases", lang), None),
-        ("cases.fig.open", _count(overall, "open", lang), None),
-        ("cases.fig.overdue", _count(overall, "overdue", lang), None),
-        ("cases.fig.rate", rc.rate_text(overall, lang),
-         t("cases.fig.rate_caption", lang, ci=rc.interval_text(overall, lang),
-           closed=_count(overall, "closed_in_sla", lang), n=_count(overall, "cases", lang))),
-        ("cases.fig.median", rc.median_text(overall, lang),
-         t("cases.fig.median_caption", lang, n=_count(overall, "closed", lang))),
-    ]
-    for col, (key, value, caption) in zip(cols, tiles, strict=True):
-        col.metric(t(key, lang), value, border=True, help=t(f"{key}_help", lang))
-        if caption:
-            col.caption(caption)
+    figure_tiles(fig["overall"], lang)
     st.caption(t("cases.fig.caption", lang, start=date.isoformat(start), end=date.isoformat(end), zone=zone,
                  now=fmt_datetime(when, lang)))
     if fig["k"] is not None:
         st.caption(t("cases.fig.k_note", lang, k=fmt_int(fig["k"], lang), role=t(f"role.{me.role}", lang)))
     by = st.radio(t("cases.fig.by", lang), list(rc.BREAKDOWNS), horizontal=True, key="cs_fig_by",
                   format_func=lambda d: t(f"cases.fig.by.{d}", lang))
+    breakdown_table(fig, by, lang, key="cs_fig_table")
+    ui.download_csv(rc.figures_csv(fig), f"case_figures_{start}_{end}.csv", "dl_cs_figures", lang)
+
+
+def figure_tiles(row: dict[str, Any], lang: str) -> None:
+    """The five tiles of a figures row (``reports.cases.figure_tiles``) side by side."""
+    for col, tile in zip(st.columns(5), rc.figure_tiles(row, lang), strict=True):
+        ui.tile(col, tile)
+
+
+def breakdown_table(fig: dict[str, Any], by: str, lang: str, *, key: str) -> None:
+    """One breakdown (owner, channel or intent) of ``reports.cases.figures`` as a table."""
     ui.show_table(
         rc.figures_table(fig, by, lang),
         lang,
@@ -178,13 +175,8 @@ def figures(me: CurrentUser, when: datetime, lang: str) -> None:
                  "rate": "cases.fig.rate", "ci": "cases.col.ci", "median": "cases.fig.median"},
         formats={c: "int" for c in ("cases", "open", "overdue", "closed", "closed_in_sla")},
         right_align=("cases", "open", "overdue", "closed", "closed_in_sla", "rate", "ci", "median"),
-        key="cs_fig_table",
+        key=key,
     )
-    ui.download_csv(rc.figures_csv(fig), f"case_figures_{start}_{end}.csv", "dl_cs_figures", lang)
-
-
-def _count(row: dict[str, Any], key: str, lang: str) -> str:
-    return t("cases.fig.suppressed_short", lang) if row["suppressed"] else fmt_int(row[key], lang)
 
 
 # --------------------------------------------------------------------------- one case

@@ -1,5 +1,6 @@
 """The Committee review page's own widgets: the review period (``?review=``), the change
-table (significant changes tinted by the KPI's good direction) and the alerts table."""
+table (significant changes tinted by the KPI's good direction), the alerts table and the
+closed-loop section (the period's cases)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import streamlit as st
 from cxmetrics import ui
 from cxmetrics.i18n import fmt_int, t
 from cxmetrics.metrics.compare import Period
+from cxmetrics.reports import cases as rc
 from cxmetrics.reports import committee as cu
+from cxmetrics.ui import cases as cases_ui
 
 # sized so that everything up to n fits beside the sidebar; the interval scrolls into view
 CHANGE_WIDTHS = {
@@ -131,3 +134,26 @@ def alerts_table(alerts: list[dict], lang: str) -> None:
             **{head[c]: st.column_config.Column(alignment="right") for c in ("expected", "observed", "size", "n")},
         },
     )
+
+
+def closed_loop(section: dict, period_label: str, lang: str, role: str) -> None:
+    """The "Closed loop" section (``review_data``'s ``closed_loop``): the cases of the
+    period's responses as of now (tiles as on the Cases page), by owner, the CSV and the
+    link to the Cases page; "no case data" without an app state."""
+    st.header(t("cl.header", lang))
+    caption = rc.review_caption(section, lang)
+    if not section.get("available"):
+        st.info(caption)
+        return
+    st.caption(caption)
+    overall = section["overall"]
+    if not overall["cases"] and not overall["suppressed"]:
+        st.info(t("cl.no_cases", lang))
+        return
+    cases_ui.figure_tiles(overall, lang)
+    if section["k"] is not None:
+        st.caption(t("cases.fig.k_note", lang, k=fmt_int(section["k"], lang), role=t(f"role.{role}", lang)))
+    st.subheader(t("cl.by_owner", lang))
+    cases_ui.breakdown_table(section, "owner", lang, key="rv_cl_owner")
+    ui.download_csv(rc.figures_csv(section), f"review_{period_label}_closed_loop.csv", "dl_rv_closed_loop", lang)
+    st.markdown(f"[{t('cl.link', lang)}](./cases?lang={lang})")

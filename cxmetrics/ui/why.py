@@ -47,11 +47,32 @@ def opening(data: dict[str, Any], lang: str, role: str) -> None:
                                    kpis=ri.kpis_text(inc, lang))))
             if inc.get("suppressed"):
                 st.caption(t("why.inc.hidden", lang, role=t(f"role.{role}", lang), k=data.get("k_anonymity")))
+            themes = _themes_markdown(inc, lang)
+            if themes:
+                with st.container(key=f"why_incident_{rank}_themes"):
+                    st.markdown(themes)
             with st.expander(t("why.inc.details", lang), key=f"why_incident_{rank}_details"):
                 st.markdown(md_escape(t("why.inc.slices", lang, slices=ri.slices_text(inc, lang))))
                 st.markdown(md_escape(t("why.inc.evidence", lang)) + "\n"
                             + "\n".join(f"- {md_escape(line)}" for line in ri.evidence_lines(inc, lang)))
                 st.markdown(f"[{t('why.inc.link', lang)}]({ri.href(inc, lang)})")
+    if any(ri.theme_parts(inc, lang) is not None for inc in top):
+        st.caption(ri.themes_caption(lang))
+
+
+def _themes_markdown(inc: dict[str, Any], lang: str) -> str | None:
+    """The card's comment themes, each linked to the Voice of the customer page on it (a
+    rise that is not significant in grey), and the note on hidden or no rising themes."""
+    parts = ri.theme_parts(inc, lang)
+    if parts is None:  # an older review, or an incident whose figures the role may not see
+        return None
+    items = [f"[{md_escape(p['label'])}]({p['href']}) "
+             + (md_escape(p["figures"]) if p["significant"] else f":gray[{md_escape(p['figures'])}]") for p in parts]
+    note = ri.themes_note(inc, lang)
+    text = " · ".join(items)
+    if note:
+        text = f"{text} :gray[({md_escape(note)})]" if items else md_escape(note)
+    return f"**{md_escape(t('inc.themes.label', lang))}** {text}"
 
 
 def _bound(key: str, lang: str, options: list[str], default: str) -> str:

@@ -171,3 +171,43 @@ def test_committee_review_why_in_chromium(page: Page, app_server: str) -> None:
         timeout=TIMEOUT)
     _wait_idle(page)
     _screenshot(page, "channels_incident_link_en")
+
+
+def test_committee_review_themes_and_closed_loop_in_chromium(page: Page, app_server: str) -> None:
+    """The incident cards name their comment themes, each linked to the Voice of the
+    customer page on that theme, slice and days; the Closed loop section (cases of the
+    period, by owner); in English and Spanish."""
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    _open(page, app_server, "Committee review")
+    outage, chatbot = page.locator(".st-key-why_incident_1_themes"), page.locator(".st-key-why_incident_2_themes")
+    expect(outage).to_contain_text(re.compile(r"^Comments: Coverage and outages [\d.]+% \(▲ \+[\d.]+ pp\)"),
+                                   timeout=TIMEOUT)
+    expect(chatbot).to_contain_text(re.compile(r"^Comments: (Bot understanding|Waiting time) [\d.]+%"))
+    link = outage.get_by_role("link", name="Coverage and outages")
+    href = link.get_attribute("href")
+    assert href.startswith("./voc?") and "region=Andaluc%C3%ADa" in href and "theme=coverage_outage" in href
+    heading = page.get_by_role("heading", name="Closed loop")
+    heading.scroll_into_view_if_needed()
+    expect(heading).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="By owner")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"^Cases opened for the detractor responses of the period \(2026-02-16"))
+           ).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("link", name="Open the Cases page")).to_be_visible()
+    _wait_idle(page)
+    _screenshot(page, "committee_review_closed_loop_en")
+
+    page.get_by_test_id("stSidebar").get_by_text("Español").click()
+    expect(page.locator(".st-key-why_incident_1_themes")).to_contain_text(
+        re.compile(r"^Comentarios: Cobertura y averías de red [\d,]+ % \(▲ \+[\d,]+ p\.p\.\)"), timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="Ciclo cerrado")).to_be_attached(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="Por responsable")).to_be_attached(timeout=TIMEOUT)
+    _wait_idle(page)
+    _screenshot(page, "committee_review_closed_loop_es")
+
+    # ---- the theme's link: the Voice of the customer page on the outage's theme, region and days
+    page.goto(f"{app_server}/{href.removeprefix('./')}")
+    expect(page.get_by_role("heading", name="Voice of the customer")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"Region: Andalucía · Theme: coverage_outage · 2026-"))).to_be_visible(
+        timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name=re.compile(r"^Themes by volume"))).to_be_visible(timeout=TIMEOUT)
+    _screenshot(page, "voc_incident_theme_link_en")

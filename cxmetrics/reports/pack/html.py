@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cxmetrics.i18n import MISSING, fmt_datetime, fmt_int, fmt_pct, t
-from cxmetrics.reports.pack import why
+from cxmetrics.reports.pack import closed_loop, why
 from cxmetrics.reports.pack.text import (
     BAD,
     CHART_ROWS,
@@ -338,7 +338,7 @@ def render_html(data: dict, lang: str = "en", *, for_print: bool = False) -> str
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="cxmetrics">
 <title>{e(title)}</title>
-<style>{CSS}{why.CSS}</style>
+<style>{CSS}{why.CSS}{closed_loop.CSS}</style>
 <script type="text/javascript">{get_plotlyjs()}</script>
 <script>{OPEN_DETAILS_ON_PRINT}</script>
 </head>
@@ -374,6 +374,7 @@ def render_html(data: dict, lang: str = "en", *, for_print: bool = False) -> str
 <h2>{e(t("pack.sec.okrs", lang))}</h2>
 {_okrs_html(data, lang)}
 </section>
+{closed_loop.closed_loop_html(data, lang)}
 <section id="actions" class="newpage">
 <h2>{e(t("pack.sec.actions_due", lang))}</h2>
 {_actions_html(data, data.get("actions_due"), lang, "pack.no_actions_due")}

@@ -61,11 +61,15 @@ def incidents_html(data: dict, lang: str) -> str:
     for rank, inc in enumerate(top, start=1):
         evidence = "".join(f"<li>{_e(x)}</li>" for x in ri.evidence_lines(inc, lang))
         line = t("why.inc.line", lang, onset=inc["onset"], size=ri.size(inc, lang), kpis=ri.kpis_text(inc, lang))
+        themes = ri.themes_text(inc, lang)
         out.append(
             f'<div class="incident"><div class="inc-title">{rank}. {_e(ri.title(inc, lang))}</div>'
             f'<div class="muted">{_e(line)}</div>'
-            f'<div class="muted">{_e(t("why.inc.slices", lang, slices=ri.slices_text(inc, lang)))}</div>'
+            + (f'<div class="themes">{_e(themes)}</div>' if themes else "")
+            + f'<div class="muted">{_e(t("why.inc.slices", lang, slices=ri.slices_text(inc, lang)))}</div>'
             f'<ul class="evidence">{evidence}</ul></div>')
+    if any(ri.themes_text(inc, lang) for inc in top):
+        out.append(f'<p class="caption">{_e(ri.themes_caption(lang))}</p>')
     out.append("</section>")
     return "".join(out)
 
@@ -121,6 +125,7 @@ p.caveat { border-left: 4px solid #0072B2; background: #eef5fb; padding: 6px 10p
 .incident { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
 .incident .inc-title { font-weight: bold; color: var(--head); margin-bottom: 2px; }
 ul.evidence { margin: 4px 0 0; padding-left: 18px; font-size: 11.5px; }
+.incident .themes { margin: 2px 0; }
 @media print { .incident { break-inside: avoid; } }
 """
 
@@ -137,10 +142,11 @@ def write_sheets(book: Any, sheet: Callable[[str], Any], data: dict, lang: str) 
                    (tr("why.pack.col.where"), "text", 24), (tr("why.pack.col.kpis"), "text", 36),
                    (tr("why.pack.col.people"), "int", 9), (tr("why.pack.col.records"), "int", 9),
                    (tr("why.pack.col.impact"), "dec1", 9), (tr("why.pack.col.q_value"), "p", 10),
-                   (tr("why.pack.col.evidence"), "text", 90), (tr("why.pack.col.link"), "text", 40)]
+                   (tr("why.pack.col.evidence"), "text", 90), (tr("why.pack.col.link"), "text", 40),
+                   (tr("cl.pack.col.themes"), "text", 60)]
         rows = [[rank, ri.title(i, lang), i["onset"], i["until"], ri.where(i, lang), ri.kpis_text(i, lang),
                  i["people"], i["records"], i["impact"], i["q_value"], "\n".join(ri.evidence_lines(i, lang)),
-                 i["link"]] for rank, i in enumerate(ri.shown(data["incidents"]), start=1)]
+                 i["link"], ri.themes_text(i, lang) or ""] for rank, i in enumerate(ri.shown(data["incidents"]), start=1)]
         s = sheet(tr("why.pack.sheet.incidents"))
         s.ws.write_string(0, 0, summary_paragraph(data, lang), s.fmts["wrap"])
         s.ws.set_row(0, 90)

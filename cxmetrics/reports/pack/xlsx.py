@@ -10,7 +10,7 @@ from typing import Any
 from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import LANGUAGE_NAMES, fmt_datetime, fmt_int, t
 from cxmetrics.metrics.registry import KPIS
-from cxmetrics.reports.pack import why
+from cxmetrics.reports.pack import closed_loop, why
 from cxmetrics.reports.pack.text import (
     _filter_dims_text,
     _privacy_note,
@@ -101,7 +101,7 @@ def _unit(kpi: str) -> str:
 
 def render_xlsx(data: dict, lang: str = "en") -> bytes:
     """The pack as a workbook: Summary, Incidents, Decomposition, Drivers, Changes, Alerts,
-    OKRs, Actions and a Manifest."""
+    OKRs, Closed loop, Actions and a Manifest."""
     import xlsxwriter
 
     buf = io.BytesIO()
@@ -227,6 +227,9 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
                          _why(kr.get("suppressed"), lang)])
     ws = _Sheet(book, tr("pack.sheet.okrs"), f)
     ws.table(0, okr_headers, rows)
+
+    # ---- Closed loop
+    closed_loop.write_sheet(lambda name: _Sheet(book, name, f), data, lang)
 
     # ---- Actions
     action_headers = [
