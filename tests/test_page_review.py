@@ -502,8 +502,9 @@ def test_operations_section_equals_kpi_stats(demo: Path, okr_file: Path, lang: s
     period = review.period_for(source, date.fromisoformat(LAST_CLOSED))
     table = _ops_table(at, lang)
     assert list(table["KPI"]) == [KPIS[k].label(lang) for k in OPS_KPIS]
-    current, previous, n = (("This period", "Previous", "n") if lang == "en" else ("Este periodo", "Anterior", "n"))
-    for p, value_col, n_col in ((period, current, n), (period.previous(), previous, table.columns[3])):
+    current, previous, n_previous = (("This period", "Previous", "n previous") if lang == "en"
+                                     else ("Este periodo", "Anterior", "n anterior"))
+    for p, value_col, n_col in ((period, current, "n"), (period.previous(), previous, n_previous)):
         spec = FilterSpec(date_from=p.start, date_to=p.end)
         for (_, row), k in zip(table.iterrows(), OPS_KPIS, strict=True):
             (g,) = kpi_stats(source, [k], [], spec)

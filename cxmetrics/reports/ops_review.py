@@ -33,20 +33,21 @@ from cxmetrics.metrics.registry import KPIS, OPS_KPIS
 from cxmetrics.metrics.source import Source
 from cxmetrics.reports import overview
 
-# The page's table and the pack's: data column -> catalog key of its header, in order.
+# The page's table: data column -> catalog key of its header, in order (as the change table:
+# the figures first, n and the intervals after them, where the table scrolls).
 TABLE_COLUMNS: dict[str, str] = {
     "kpi": "rv.col.kpi",
     "previous_s": "rv.col.previous",
-    "previous_ci": "ops.rv.col.previous_ci",
-    "previous_n": "rv.col.previous_n",
     "current_s": "rv.col.current",
-    "current_ci": "ops.rv.col.current_ci",
-    "current_n": "rv.col.n",
     "diff_s": "rv.col.diff",
-    "diff_ci": "rv.col.diff_ci",
+    "direction": "rv.col.direction",
     "q": "ops.rv.col.q",
     "significant": "rv.col.significant",
-    "direction": "rv.col.direction",
+    "current_n": "rv.col.n",
+    "previous_n": "rv.col.previous_n",
+    "current_ci": "ops.rv.col.current_ci",
+    "previous_ci": "ops.rv.col.previous_ci",
+    "diff_ci": "rv.col.diff_ci",
 }
 NUMERIC = ("previous_s", "previous_ci", "previous_n", "current_s", "current_ci", "current_n", "diff_s", "diff_ci",
            "q")

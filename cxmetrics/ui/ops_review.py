@@ -12,7 +12,13 @@ import streamlit as st
 from cxmetrics import ui
 from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import fmt_int, fmt_number, t
+from cxmetrics.reports import committee as cu
 from cxmetrics.reports import ops_review
+
+# sized so that the figures, the change and its test fit beside the sidebar; n and the
+# intervals scroll into view
+WIDTHS = {"kpi": 215, "previous_s": 150, "current_s": 150, "diff_s": 90, "direction": 85, "q": 80, "significant": 85,
+          "current_n": 65, "previous_n": 85, "current_ci": 150, "previous_ci": 150, "diff_ci": 170}
 
 
 def section(data: dict[str, Any], period_label: str, lang: str, role: str) -> None:
@@ -29,14 +35,17 @@ def section(data: dict[str, Any], period_label: str, lang: str, role: str) -> No
     if not any(r["current_n"] or r["previous_n"] for r in rows):
         st.info(t("ops.rv.empty", lang))
         return
-    ui.show_table(
-        pd.DataFrame(ops_review.display_rows(rows, lang)),
-        lang,
-        columns=ops_review.TABLE_COLUMNS,
-        right_align=ops_review.NUMERIC,
-        column_widths={"kpi": 185, "previous_s": 135, "current_s": 135, "previous_ci": 135, "current_ci": 135,
-                       "diff_ci": 150},
-        max_rows=len(rows),
+    header = {c: t(k, lang) for c, k in ops_review.TABLE_COLUMNS.items()}
+    view = pd.DataFrame(ops_review.display_rows(rows, lang))[list(header)].rename(columns=header)
+    styles = cu.direction_styles(rows)  # a significant change tinted by the KPI's good direction
+    st.dataframe(
+        view.style.apply(lambda _column: styles, subset=[header["diff_s"], header["direction"]]),
+        hide_index=True,
+        height=ui.fit_height(len(view), len(view)),
         key="rv_ops",
+        column_config={
+            header[c]: st.column_config.Column(width=w, alignment="right" if c in ops_review.NUMERIC else None)
+            for c, w in WIDTHS.items()
+        },
     )
     ui.download_csv(ops_review.csv_frame(rows), f"review_{period_label}_operations.csv", "dl_rv_ops", lang)
