@@ -1,5 +1,6 @@
 """Channels & cohorts: KPI × channel × cohort heatmap with significance, trend lines by
-review period, and the records behind a cell (consented only, pseudonymized ids).
+review period, and the records behind a cell (consented only, pseudonymized ids). Every
+KPI is offered: a count or a median has no test, a churn KPI is shown by customer cohort.
 
 View state lives in the URL: ``?kpi=nps&cohort=segment&cell=web|consumer``. An invalid
 value there is ignored with a visible notice (``cxmetrics.ui.channels``).
@@ -49,9 +50,13 @@ unit = cr.unit_text(kpi, lang)
 decimals = value_decimals(kpi)
 definition = kspec.definition_es if lang == "es" else kspec.definition_en
 st.caption(t("ch.kpi_definition", lang, label=kpi_label, unit=unit, definition=definition))
+churn = cr.is_churn(kpi)  # customers, not contacts: no channel, only the customer's cohorts
+if churn:
+    st.caption(t("ops.ch.churn_note", lang, dims=", ".join(dim_label(d).lower() for d in cr.cohort_dims(kpi))))
 
 # ---------------------------------------------------------------- heatmap
-st.header(t("ch.heatmap.header", lang, kpi=kpi_label, cohort=dim_label(cohort).lower()))
+st.header(t("ops.ch.heatmap.header_churn" if churn else "ch.heatmap.header", lang, kpi=kpi_label,
+           cohort=dim_label(cohort).lower()))
 # aggregate cells with fewer than k people are suppressed for roles without record access
 viewer_role = ui_auth.current_user().role
 cells = ui.cached(
@@ -59,6 +64,7 @@ cells = ui.cached(
     role=viewer_role,
 )
 overall = ui.cached(cr.overall_value, source, kpi, active.spec, role=viewer_role)
+overall_p90 = ui.cached(cr.overall_p90, source, kpi, active.spec, role=viewer_role)
 channels = cr.sort_categories(cells["channel"], "channel")
 values = cr.sort_categories(cells["cohort_value"], cohort)
 privacy_note = t("privacy.note", lang, k=fmt_int(settings.k_anonymity, lang), role=t(f"role.{viewer_role}", lang))
@@ -69,13 +75,14 @@ if cells.empty:
 else:
     st.caption(
         t(
-            "ch.heatmap.caption",
+            cr.caption_keys(kpi)[0],
             lang,
             unit=unit,
             cohort=dim_label(cohort).lower(),
             alpha=fmt_number(settings.alpha, lang, 2),
             min_n=fmt_int(settings.min_n, lang),
             overall=f"{fmt_number(overall, lang, decimals)} {unit}",
+            p90=f"{fmt_number(overall_p90, lang, decimals)} {unit}",
         )
     )
     if cells["suppressed"].notna().any():
@@ -93,54 +100,22 @@ else:
     view.follow_click(event, cells, state, kpi, cohort)
     ui.download_csv(cells, f"heatmap_{kpi}_channel_{cohort}.csv", "dl_ch_heatmap", lang)
     with st.expander(t("ch.heatmap.table", lang)):
-        st.caption(t("ch.heatmap.table_caption", lang, cohort=dim_label(cohort).lower(), unit=unit))
-        hidden_column = {"hidden": "privacy.col.suppressed"} if cells["suppressed"].notna().any() else {}
-        ui.show_table(
-            cr.heatmap_table(cells, lang),
-            lang,
-            columns={
-                "channel": "ch.col.channel",
-                "cohort_value": f"dim.{cohort}",
-                "value": "ch.col.value",
-                "ci_low": "ch.col.ci_low",
-                "ci_high": "ch.col.ci_high",
-                "n": "ch.col.n",
-                "rest_value": "ch.col.rest_value",
-                "rest_n": "ch.col.rest_n",
-                "diff": "ch.col.diff",
-                "q_value": "ch.col.q_value",
-                "mark": "ch.col.mark",
-                "enough": "ch.col.enough",
-                **hidden_column,
-            },
-            formats={
-                "value": "number",
-                "ci_low": "number",
-                "ci_high": "number",
-                "n": "int",
-                "rest_value": "number",
-                "rest_n": "int",
-                "diff": "number",
-                "q_value": "number",
-            },
-            decimals={
-                "value": decimals,
-                "ci_low": decimals,
-                "ci_high": decimals,
-                "rest_value": decimals,
-                "diff": decimals,
-                "q_value": 3,
-            },
-            max_rows=40,
-            key="ch_heatmap_table",
-        )
+        st.caption(t(cr.caption_keys(kpi)[1], lang, cohort=dim_label(cohort).lower(), unit=unit))
+        table_spec = cr.heatmap_table_columns(kpi, cohort, decimals, cells["suppressed"].notna().any())
+        ui.show_table(cr.heatmap_table(cells, lang), lang, **table_spec, max_rows=40, key="ch_heatmap_table")
 
 # ---------------------------------------------------------------- where the change came from (rate and mix)
-why_ui.channel_change(source, active.period, active.spec, kpi, cohort, lang, viewer_role)
+change_dims = cr.change_dims(kpi, cohort)
+if change_dims is None:  # a count or a median: no rate and mix to split
+    st.caption(t("ops.ch.no_waterfall", lang, kpi=kpi_label))
+else:
+    why_ui.channel_change(source, active.period, active.spec, kpi, cohort, lang, viewer_role, change_dims)
 
 # ---------------------------------------------------------------- drill-down
 st.header(t("ch.drill.header", lang))
-if may_see_records(viewer_role):
+if churn:  # a churn record is a customer in a period: no record list here
+    st.info(t("ops.ch.no_records", lang, kpi=kpi_label))
+elif may_see_records(viewer_role):
     st.caption(t("ch.drill.caption", lang, cohort=dim_label(cohort).lower(), size=drilldown.PAGE_SIZE))
     cell = view.cell_picker(state, channels, values, cohort, lang)
     if cell is not None:
@@ -153,7 +128,7 @@ st.header(t("ch.trend.header", lang, kpi=kpi_label))
 by_key = f"ch_trend_by_{lang}"
 if by_key not in st.session_state:
     st.session_state[by_key] = state.get("trend_by", "channel")
-trend_by = st.radio(
+trend_by = "cohort" if churn else st.radio(
     t("ch.trend.by", lang),
     ["channel", "cohort"],
     key=by_key,
@@ -164,7 +139,8 @@ trend_by = st.radio(
         else t("ch.trend.by_cohort", lang, cohort=dim_label(cohort).lower())
     ),
 )
-state["trend_by"] = trend_by
+if not churn:
+    state["trend_by"] = trend_by
 series_dim = "channel" if trend_by == "channel" else cohort
 window = cr.trend_window(source, active.period.end if active.period else None)
 trend, dropped = (

@@ -1,6 +1,7 @@
 """Committee review: a closed review period vs the previous one — first why (the summary,
 the top incidents, the change decomposition, the key drivers), then what changed (BH-ranked),
-alerts (folded), OKR status, decisions and actions; closing a review freezes its figures."""
+operations and churn, alerts (folded), OKR status, decisions and actions; closing a review
+freezes its figures."""
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +18,7 @@ from cxmetrics.serving import app_state
 from cxmetrics.ui import actions as actions_ui
 from cxmetrics.ui import auth as ui_auth
 from cxmetrics.ui import filters as ui_filters
+from cxmetrics.ui import ops_review as ops_ui
 from cxmetrics.ui import review as review_ui
 from cxmetrics.ui import why as why_ui
 
@@ -121,6 +123,9 @@ if frozen:
         )
     else:
         st.caption(t("rv.restated.none", lang))
+
+# ---------------------------------------------------------------- operations and churn, this period vs previous
+ops_ui.section(data, period.label, lang, me.role)
 
 # ---------------------------------------------------------------- alerts
 st.header(t("rv.alerts.header", lang))

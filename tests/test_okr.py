@@ -21,6 +21,7 @@ from cxmetrics.metrics.okr import (
     progress_of,
     status_of,
 )
+from cxmetrics.metrics.registry import ALL_KPIS, OPS_KPIS
 from cxmetrics.metrics.source import Source
 
 OKR_YAML = """\
@@ -199,7 +200,9 @@ def test_bad_file_names_the_line_and_field(tmp_path: Path, edit: tuple[str, str]
 def test_demo_okr_file_is_valid() -> None:
     okrs = load_okrs(Path(__file__).resolve().parents[1] / "data" / "okrs.yaml")
     assert len(okrs.objectives) == 3
-    assert 6 <= sum(len(o.key_results) for o in okrs.objectives) <= 8
+    assert 6 <= sum(len(o.key_results) for o in okrs.objectives) <= 9
+    # one key result on an operations KPI (CONTRACT.md section 8), so the OKRs page shows one
+    assert [kr.kpi for o in okrs.objectives for kr in o.key_results if kr.kpi in OPS_KPIS] == ["containment"]
 
 
 def test_cli_okr_json(tmp_path: Path, okr_file: Path) -> None:
@@ -216,3 +219,111 @@ def test_cli_okr_json(tmp_path: Path, okr_file: Path) -> None:
     assert (kr1["current"], kr1["n"], kr1["status"]) == (65.0, 40, "on_track")
     bad = run("okr", "--okrs", str(tmp_path / "missing.yaml"), "--db", str(db))
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------------ key results on the section-8 KPIs
+
+OPS_OKR_YAML = """\
+cycle: 2026-H1
+objectives:
+  - id: O1
+    title: Bots and agents
+    owner: Head of Service
+    key_results:
+      - id: KR1
+        title: Containment
+        owner: A
+        kpi: containment
+        baseline: 50
+        target: 70
+        start: 2026-01-05
+        end: 2026-03-01
+      - id: KR2
+        title: Time to answer (lower is better)
+        owner: B
+        kpi: time_to_answer
+        baseline: 20
+        target: 10
+        start: 2026-01-05
+        end: 2026-03-01
+      - id: KR3
+        title: Contacts in 28 days (fewer is better)
+        owner: C
+        kpi: contact_volume
+        baseline: 80
+        target: 40
+        start: 2026-01-05
+        end: 2026-03-01
+"""
+
+
+def record_source(max_ts: datetime) -> Source:
+    """Record tables only (no cube: the engine reads the records), in the window
+    2026-01-05 .. 2026-02-01 unless said: 40 chatbot contacts of which 24 never handed to an
+    agent, 10 voice contacts, one chatbot contact on 2026-01-04 (outside); 30 answered
+    handoffs taking 1, 2, ..., 30 minutes and 5 abandoned ones."""
+    con = duckdb.connect()
+    dims = ", ".join(f"{d} VARCHAR" for d in CATEGORICAL_DIMS)
+    shared = f"record_id VARCHAR, t TIMESTAMP, {dims}, consent BOOLEAN, person VARCHAR, contact_id VARCHAR"
+    con.execute(f"CREATE TABLE rec_contact ({shared}, handed_off BOOLEAN, connected BOOLEAN, "
+                "repeat_other_channel BOOLEAN, rated BOOLEAN)")
+    con.execute(f"CREATE TABLE rec_handoff ({shared}, abandoned BOOLEAN, answer_minutes DOUBLE)")
+    dim_values = "'{channel}', 'billing', 'unknown', 'anonymous', 'consumer', 'mid', 'Madrid', 'p', 'unknown', 'unknown'"
+
+    def insert(table: str, i: int, ts: str, channel: str, *own: object) -> None:
+        marks = ", ".join("?" for _ in own)
+        con.execute(f"INSERT INTO {table} VALUES (?, ?, {dim_values.format(channel=channel)}, true, ?, ?, {marks})",
+                    [f"{table}{i}", ts, f"p{i}", f"c{i}", *own])
+
+    for i in range(40):
+        insert("rec_contact", i, "2026-01-20 10:00:00", "chatbot", i >= 24, i >= 24, False, False)
+    for i in range(40, 50):
+        insert("rec_contact", i, "2026-01-21 10:00:00", "voice", False, False, False, False)
+    insert("rec_contact", 99, "2026-01-04 10:00:00", "chatbot", True, True, False, False)
+    for i in range(30):
+        insert("rec_handoff", i, "2026-01-25 09:00:00", "chatbot", False, float(i + 1))
+    for i in range(30, 35):
+        insert("rec_handoff", i, "2026-01-25 09:00:00", "chatbot", True, None)
+    return Source(con=con, max_ts=max_ts, anchor=date(2026, 1, 5), cubes={})
+
+
+def test_key_results_on_operations_kpis_by_hand(tmp_path: Path) -> None:
+    p = tmp_path / "ops.yaml"
+    p.write_text(OPS_OKR_YAML)
+    res = evaluate(record_source(datetime(2026, 2, 1, 18, 0)), load_okrs(p), min_n=30, role="analyst")
+    kr1, kr2, kr3 = res["objectives"][0]["key_results"]
+    expected = 27 / 55  # (2026-02-01 - 2026-01-05) / (2026-03-01 - 2026-01-05); on track from 0.95 x 0.4909 = 0.4664
+    # containment: 24 of the 40 bot contacts (voice is not a bot contact) = 60 %; (60-50)/(70-50) = 0.5
+    assert (kr1["current"], kr1["n"]) == (60.0, 40) and kr1["ci_low"] is not None
+    assert kr1["progress"] == pytest.approx(0.5) and kr1["expected"] == pytest.approx(expected)
+    assert kr1["status"] == "on_track"
+    # time to answer, lower is better: the median of 1..30 minutes is 15.5 (abandoned ones are not
+    # answered); (15.5-20)/(10-20) = 0.45, under 0.4664 but over 0.75 x 0.4909 = 0.368 -> behind.
+    # Its interval: B ~ Bin(30, 1/2), P(B <= 9) = 0.021 <= 0.025 < P(B <= 10), so ranks 10 and 21.
+    assert (kr2["current"], kr2["n"], kr2["ci_low"], kr2["ci_high"]) == (15.5, 30, 10.0, 21.0)
+    assert kr2["progress"] == pytest.approx(0.45) and kr2["status"] == "behind"
+    # contact volume: a count with no interval, the status on the value alone: 50 contacts in
+    # the 28 days (the one of 2026-01-04 is outside); (50-80)/(40-80) = 0.75 -> on track
+    assert (kr3["current"], kr3["n"], kr3["ci_low"], kr3["ci_high"]) == (50, 50, None, None)
+    assert kr3["progress"] == pytest.approx(0.75) and kr3["status"] == "on_track"
+    assert res["objectives"][0]["status"] == "behind"
+
+
+def test_a_churn_key_result_filters_by_customer_cohort_only(tmp_path: Path) -> None:
+    kr = OPS_OKR_YAML.replace("kpi: containment", "kpi: churn_rate\n        filter: {segment: business}")
+    p = tmp_path / "churn.yaml"
+    p.write_text(kr)
+    assert load_okrs(p).objectives[0].key_results[0].kpi == "churn_rate"
+    p.write_text(OPS_OKR_YAML.replace("kpi: containment", "kpi: churn_rate\n        filter: {channel: web}"))
+    with pytest.raises(UserError, match="churn_rate counts customers, who have no channel: filter it by segment"):
+        load_okrs(p)
+
+
+def test_every_kpi_can_be_a_key_result(tmp_path: Path) -> None:
+    for kpi in ALL_KPIS:
+        p = tmp_path / f"{kpi}.yaml"
+        p.write_text(OPS_OKR_YAML.replace("kpi: containment", f"kpi: {kpi}"))
+        assert load_okrs(p).objectives[0].key_results[0].kpi == kpi
+    p.write_text(OPS_OKR_YAML.replace("kpi: containment", "kpi: contanment"))
+    with pytest.raises(UserError, match="unknown KPI 'contanment' .*containment, time_to_answer"):
+        load_okrs(p)

@@ -19,10 +19,11 @@ from streamlit.testing.v1 import AppTest
 
 from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import fmt_int, fmt_number
-from cxmetrics.metrics.engine import kpi_stats
+from cxmetrics.metrics.engine import kpi_stats, kpi_table
 from cxmetrics.metrics.filters import FilterSpec
-from cxmetrics.metrics.registry import KPIS
+from cxmetrics.metrics.registry import ALL_KPIS, KPIS
 from cxmetrics.reports import channels as cr
+from cxmetrics.reports.overview import value_decimals
 from cxmetrics.serving import snapshot
 from tests.apptest import open_page
 
@@ -434,3 +435,106 @@ def test_consent_counts_total_is_the_kpi_n_in_every_cell(demo_db: Path, kpi: str
         counts = cr.consent_counts(source, kpi, cell_spec)
         assert counts.total == g.n, g.group
         assert 0 <= counts.hidden <= counts.total
+
+
+# --------------------------------------------------------------------------- operations and churn KPIs
+
+
+def test_the_selector_offers_every_kpi_by_group(demo: Path) -> None:
+    at = _run(period="all")
+    box = at.selectbox(key="ch_kpi_en")
+    assert box.options == [cr.kpi_option(k, "en") for k in ALL_KPIS]
+    assert box.options[0] == "Customer experience · NPS"
+    assert "Operations · Time to answer" in box.options and "Churn · Churn rate" in box.options
+
+
+@pytest.mark.parametrize(("kpi", "cohort"), [("containment", "segment"), ("time_to_answer", "intent"),
+                                             ("contact_volume", "region"), ("survey_response_rate", "plan")])
+def test_ops_kpi_heatmap_equals_the_engine(demo: Path, kpi: str, cohort: str) -> None:
+    at = _run(kpi=kpi, cohort=cohort, period="all")
+    assert not at.warning
+    spec = _spec(at)
+    source = snapshot.open_snapshot(demo)
+    rows = kpi_table(source, [kpi], ["channel", cohort], spec)  # the `cxm kpis --json` rows
+    assert rows
+    kind = KPIS[kpi].kind
+    table = _frame(at, "Channel", "Value")
+    shown = {(r["Channel"], r.iloc[1]): r for _, r in table.iterrows()}
+    assert set(shown) == {(r["channel"], r[cohort]) for r in rows}
+    for r in rows:
+        row = shown[(r["channel"], r[cohort])]
+        assert row["Value"] == pytest.approx(r["value"], abs=1e-9)
+        if kind == "count":  # its own n, exact: no interval, no test, no minimum n
+            assert r["value"] == r["n"] and "n" not in table.columns and "95% low" not in table.columns
+        else:
+            assert row["n"] == r["n"]
+            if r["ci_low"] is not None:
+                assert row["95% low"] == pytest.approx(r["ci_low"], abs=1e-9)
+        if kind == "median":
+            assert row["p90"] == pytest.approx(r["p90"], abs=1e-9)
+    fig = _heatmap(at)
+    texts = [x for row in fig["data"][1]["text"] for x in row if x]
+    decimals = value_decimals(kpi)
+    if KPIS[kpi].tested:
+        assert "q" in table.columns and "Significant" in table.columns
+        assert [h.value for h in at.header][1] == f"{KPIS[kpi].label('en')}: where the change came from"
+    else:  # no test: no marks, no q, and no waterfall (one line says why)
+        assert "q" not in table.columns and "Significant" not in table.columns
+        assert not any("▲" in x or "▼" in x for x in texts)
+        assert any(c.value.startswith(f"No change decomposition for {KPIS[kpi].label('en')}") for c in at.caption)
+        assert len(at.header) == 3
+    if kind == "median":
+        first = next(r for r in rows if r["n"] >= get_settings().min_n)
+        assert any(x.startswith(f"<b>{fmt_number(first['value'], 'en', decimals)}")
+                   and f"p90 = {fmt_number(first['p90'], 'en', decimals)}" in x for x in texts)
+    if kind == "count":
+        assert fig["data"][0]["z"] == [[None] * len(row) for row in fig["data"][0]["z"]]  # nothing greyed
+        assert all(x.startswith("<b>") and "n =" not in x for x in texts)
+    # the records behind a cell list this KPI's own fields
+    channel, value = rows[0]["channel"], rows[0][cohort]
+    _pick(at, channel, value)
+    records = _frame(at, "Record", "Person (pseudonym)")
+    assert set(records["Channel"]) == {channel} and len(records) > 0
+
+
+@pytest.mark.parametrize("kpi", ["churn_rate", "churn_after_bad_experience"])
+def test_churn_kpi_is_shown_by_customer_cohort_only(demo: Path, kpi: str) -> None:
+    at = _run(kpi=kpi, cohort="value_tier", period="all")
+    assert at.selectbox(key="ch_cohort_en").options == ["Segment", "Value tier", "Region", "Plan"]
+    assert sum(c.value.startswith("Churn counts customers, not contacts") for c in at.caption) == 1
+    label = KPIS[kpi].label("en")
+    assert [h.value for h in at.header] == [f"{label} by value tier", f"{label}: where the change came from",
+                                            "Records behind a cell", f"{label} by review period"]
+    source = snapshot.open_snapshot(demo)
+    engine = {g.group["value_tier"]: g for g in kpi_stats(source, [kpi], ["value_tier"], _spec(at))}
+    table = _frame(at, "Value tier", "Value", "n", "q")
+    assert "Channel" not in table.columns  # a customer has no channel
+    assert list(table["Value tier"]) == cr.sort_categories(engine, "value_tier")
+    assert list(table["n"]) == [engine[v].n for v in table["Value tier"]]
+    assert list(table["Value"]) == pytest.approx([engine[v].estimate.value for v in table["Value tier"]])
+    fig = _heatmap(at)
+    assert fig["data"][1]["y"] == ["All customers"] and fig["layout"]["yaxis"]["title"]["text"] == ""
+    # no record list (a record is a customer in a period) and no cell pickers
+    assert any(i.value.startswith(f"The records of {label} are customers in a period") for i in at.info)
+    assert not [s for s in at.selectbox if s.key in ("ch_cell_channel", "ch_cell_value")]
+    assert not [r for r in at.radio if r.key and r.key.startswith("ch_why_by")]  # the waterfall: by cohort only
+    assert not [r for r in at.radio if r.key == "ch_trend_by_en"]  # the trend: by cohort only
+
+
+def test_churn_kpi_ignores_a_contact_dimension_from_the_link(demo: Path) -> None:
+    at = _run(kpi="churn_rate", cohort="intent", period="all")
+    assert any("cohort = 'intent'" in w.value for w in at.warning)
+    assert at.selectbox(key="ch_cohort_en").value == "segment" and at.query_params["cohort"] == "segment"
+
+
+def test_ops_kpis_in_spanish(demo: Path) -> None:
+    at = _run(lang="es", kpi="time_to_answer", cohort="segment", period="all")
+    assert at.header[0].value == "Tiempo de respuesta por canal y segmento"
+    assert at.selectbox(key="ch_kpi_es").options[7] == "Operaciones · Tiempo de respuesta"
+    texts = [x for row in _heatmap(at)["data"][1]["text"] for x in row if x]
+    assert texts and all(re.search(r"<b>\d+,\d</b><br>p90 = \d+,\d", x) for x in texts)
+    assert any(c.value.startswith("Sin descomposición del cambio para Tiempo de respuesta") for c in at.caption)
+    _frame(at, "Canal", "Segmento", "Valor", "p90")
+    at = _run(lang="es", kpi="churn_rate", cohort="region", period="all")
+    assert at.header[0].value == "Tasa de bajas por región"
+    assert any(c.value.startswith("Las bajas cuentan clientes") for c in at.caption)

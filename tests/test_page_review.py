@@ -21,9 +21,11 @@ from streamlit.testing.v1 import AppTest
 
 from cxmetrics.analysis.drivers import CAVEAT
 from cxmetrics.i18n import fmt_int, fmt_pct, t
-from cxmetrics.metrics import okr
+from cxmetrics.metrics import okr, quantiles
 from cxmetrics.metrics.compare import last_closed_period
-from cxmetrics.metrics.registry import KPIS
+from cxmetrics.metrics.engine import kpi_stats
+from cxmetrics.metrics.filters import FilterSpec
+from cxmetrics.metrics.registry import KPIS, OPS_KPIS
 from cxmetrics.reports import cases as rc
 from cxmetrics.reports import committee as cu
 from cxmetrics.reports import decomposition as dc
@@ -163,6 +165,7 @@ def test_defaults_to_the_last_closed_period(demo: Path, okr_file: Path) -> None:
         "Why did it change",
         "Key drivers of NPS",
         "This period vs the previous one",
+        "Operations and churn",
         "Alerts raised in the period",
         "OKR status at the period's end",
         "Closed loop",
@@ -588,3 +591,50 @@ def test_a_theme_link_opens_the_voice_of_the_customer_page_filtered(demo: Path, 
     assert at.query_params["survey"] in ("nps", ["nps"])
     period = f"{outage['onset']} → {outage['until']} (UTC)"
     assert any(period in c.value and "Andalucía" in c.value for c in at.caption)
+
+
+# --------------------------------------------------------------------------- operations and churn
+
+
+def _ops_table(at: AppTest, lang: str = "en") -> pd.DataFrame:
+    return _frame(at, "95% interval, previous" if lang == "en" else "Intervalo del 95 %, anterior")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_operations_section_equals_kpi_stats(demo: Path, okr_file: Path, lang: str) -> None:
+    at = _run(lang)
+    heads = [h.value for h in at.header]
+    title = "Operations and churn" if lang == "en" else "Operaciones y bajas"
+    changes = "This period vs the previous one" if lang == "en" else "Este periodo frente al anterior"
+    assert heads.index(title) == heads.index(changes) + 1  # after the change table
+    source = snapshot.open_snapshot(demo)
+    period = review.period_for(source, date.fromisoformat(LAST_CLOSED))
+    table = _ops_table(at, lang)
+    assert list(table["KPI"]) == [KPIS[k].label(lang) for k in OPS_KPIS]
+    current, previous, n_previous = (("This period", "Previous", "n previous") if lang == "en"
+                                     else ("Este periodo", "Anterior", "n anterior"))
+    for p, value_col, n_col in ((period, current, "n"), (period.previous(), previous, n_previous)):
+        spec = FilterSpec(date_from=p.start, date_to=p.end)
+        for (_, row), k in zip(table.iterrows(), OPS_KPIS, strict=True):
+            (g,) = kpi_stats(source, [k], [], spec)
+            text = cu.format_value(k, g.estimate.value, lang)
+            if KPIS[k].kind == "median":
+                text += f" · p90 {cu.format_value(k, quantiles.percentile(g.dist, 0.9), lang)}"
+            assert row[value_col] == text, (k, p)
+            assert row[n_col] == fmt_int(g.n, lang), (k, p)
+    untested = table[[not KPIS[k].tested for k in OPS_KPIS]]
+    assert set(untested["q"]) == {"no test" if lang == "en" else "sin prueba"}
+    assert any(c.value.startswith("The operations and churn KPIs" if lang == "en" else "Los KPI de operaciones")
+               for c in at.caption)
+    if lang == "es":
+        assert any("," in v for v in table["Este periodo"])
+    assert [b for b in at.get("download_button") if b.proto.label in ("Download CSV", "Descargar CSV")]
+
+
+def test_operations_section_for_the_committee_role(committee: Path, okr_file: Path) -> None:
+    at = _run()
+    assert "Operations and churn" in [h.value for h in at.header]
+    data = review.review_data(snapshot.open_snapshot(committee), review.period_for(
+        snapshot.open_snapshot(committee), date.fromisoformat(LAST_CLOSED)), role="committee")
+    table = _ops_table(at)
+    assert list(table["n"]) == [fmt_int(r["current_n"], "en") for r in data["operations"]]

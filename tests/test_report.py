@@ -18,8 +18,11 @@ import pytest
 
 from cxmetrics.core.errors import UserError
 from cxmetrics.core.settings import PROJECT_ROOT
+from cxmetrics.i18n import fmt_int
 from cxmetrics.metrics.compare import last_closed_period
 from cxmetrics.metrics.okr import load_okrs
+from cxmetrics.metrics.registry import OPS_KPIS
+from cxmetrics.reports.overview import format_value
 from cxmetrics.reports.pack import fmt_delta, fmt_interval, fmt_value, pack_format, render_pack
 from cxmetrics.reports.review import review_data
 from cxmetrics.serving import app_state
@@ -175,8 +178,8 @@ def read_xlsx(content: bytes) -> dict[str, list[list]]:
 def test_xlsx_sheets_and_numbers(data: dict) -> None:
     content = render_pack(data, "xlsx", "en")
     book = read_xlsx(content)
-    assert list(book) == ["Summary", "Incidents", "Decomposition", "Drivers", "Changes", "Alerts", "OKRs",
-                          "Closed loop", "Actions", "Manifest"]
+    assert list(book) == ["Summary", "Incidents", "Decomposition", "Drivers", "Changes", "Operations", "Alerts",
+                          "OKRs", "Closed loop", "Actions", "Manifest"]
     header, *rows = book["Changes"]
     assert header[:6] == ["KPI", "KPI id", "Dimension", "Group", "Unit", "This period"]
     assert len(rows) == len(data["changes"])
@@ -207,8 +210,8 @@ def test_xlsx_sheets_and_numbers(data: dict) -> None:
 
 def test_xlsx_spanish_sheet_names(data: dict) -> None:
     book = read_xlsx(render_pack(data, "xlsx", "es"))
-    assert list(book) == ["Resumen", "Incidentes", "Descomposición", "Factores clave", "Cambios", "Alertas", "OKR",
-                          "Ciclo cerrado", "Acciones", "Manifiesto"]
+    assert list(book) == ["Resumen", "Incidentes", "Descomposición", "Factores clave", "Cambios", "Operaciones",
+                          "Alertas", "OKR", "Ciclo cerrado", "Acciones", "Manifiesto"]
     assert book["Cambios"][0][0] == "KPI" and "Este periodo" in book["Cambios"][0]
 
 
@@ -236,6 +239,14 @@ def test_pdf_opens(data: dict, tmp_path: Path) -> None:
     assert "Revisión CX del comité" in text
     assert data["period"]["start"] in text and data["previous"]["start"] in text
     assert "Cambios significativos" in text
+    # the operations and churn section, with its figures as the data has them
+    ops = text[text.index("Operaciones y bajas"):]
+    for r in data["operations"]:
+        label = data["kpi_labels"][r["kpi"]]["es"].split(" ")[0]  # long labels wrap in their cell
+        assert label in ops, label
+        if r["current"] is not None:
+            assert format_value(r["kpi"], r["current"], "es") in ops, r["kpi"]
+    assert "sin prueba" in ops and "p90" in ops
     # the full change table is printed open (no collapsed <details> on paper)
     assert "Todos los cambios" in text and "&lt;script" not in text and "alert(1)" in text
 
@@ -287,3 +298,45 @@ def test_cli_user_errors_exit_2(pack_db: Path, tmp_path: Path, args: list[str], 
     assert res.returncode == 2
     assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1
     assert not any(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------ operations and churn
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_html_operations_section(data: dict, html_en: str, html_es: str, lang: str) -> None:
+    page = html_en if lang == "en" else html_es
+    title = "Operations and churn" if lang == "en" else "Operaciones y bajas"
+    assert f'<section id="operations" class="newpage"><h2>{title}</h2>' in page
+    # after the full change table, before the alerts
+    assert page.index('id="all-changes"') < page.index('id="operations"') < page.index('id="alerts"')
+    section = page[page.index('id="operations"'):page.index('id="alerts"')]
+    assert [r["kpi"] for r in data["operations"]] == list(OPS_KPIS)
+    for r in data["operations"]:
+        assert f"<td>{data['kpi_labels'][r['kpi']][lang]}</td>" in section
+        for value in (r["current"], r["previous"]):
+            if value is not None:
+                assert format_value(r["kpi"], value, lang) in section, r["kpi"]
+        if r["current_n"] is not None:
+            assert f'<td class="num">{fmt_int(r["current_n"], lang)}</td>' in section
+    tta = next(r for r in data["operations"] if r["kpi"] == "time_to_answer")
+    assert f"p90 {format_value('time_to_answer', tta['p90'], lang)}" in section
+    assert section.count(">no test<" if lang == "en" else ">sin prueba<") == 2  # the count and the median
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_xlsx_operations_sheet(data: dict, lang: str) -> None:
+    book = read_xlsx(render_pack(data, "xlsx", lang))
+    header, *rows = book["Operations" if lang == "en" else "Operaciones"]
+    rows = [r for r in rows if r and len(r) > 1 and r[1] in OPS_KPIS]  # the caption row below the table
+    assert [r[1] for r in rows] == [r["kpi"] for r in data["operations"]]
+    col = {name: i for i, name in enumerate(header)}
+    current, previous, q = (("This period", "Previous", "q-value") if lang == "en"
+                            else ("Este periodo", "Anterior", "Valor q"))
+    for got, want in zip(rows, data["operations"], strict=True):
+        for name, key in ((current, "current"), (previous, "previous"), (q, "q_value"), ("p90", "p90")):
+            if want[key] is None:
+                assert got[col[name]] is None, (want["kpi"], name)
+            else:
+                assert got[col[name]] == pytest.approx(want[key], rel=1e-12), (want["kpi"], name)
+    assert header[0] == "KPI"

@@ -115,6 +115,8 @@ def _activity(source: Source) -> str:
         served = source.extra["activity_zones"] = {r[0] for r in rows}
     if source.tz in served:
         return f"(SELECT person, day, first_ts, first_neg_ts FROM rec_activity WHERE zone = '{source.tz}')"
+    if not served:  # no customer was ever active (no row in any zone): none is in this zone either
+        return "(SELECT person, day, first_ts, first_neg_ts FROM rec_activity WHERE false)"
     try:
         source.con.execute("SELECT 1 FROM ev LIMIT 0")
     except Exception:  # a snapshot serves only its zones

@@ -112,6 +112,12 @@ def kpi_stats(
     return out
 
 
+def p90_of(g: GroupStats) -> float | None:
+    """A median KPI's 90th percentile in the group (None for other KPIs, an empty or a
+    suppressed group)."""
+    return None if g.suppressed or not g.dist else quantiles.percentile(g.dist, 0.9)
+
+
 def baseline_columns(g: GroupStats) -> dict[str, Any]:
     """churn_after_bad_experience beside the same rate without a bad experience, and the
     difference (Newcombe interval, pooled z-test), as ``cxm kpis --json`` adds them."""
@@ -167,7 +173,7 @@ def kpi_table(
         row = {**g.group, "kpi": g.kpi, "value": est.value, "n": None if g.suppressed else est.n,
                "ci_low": est.ci_low, "ci_high": est.ci_high}
         if KPIS[g.kpi].kind == "median":
-            row["p90"] = None if g.suppressed or not g.dist else quantiles.percentile(g.dist, 0.9)
+            row["p90"] = p90_of(g)
         if g.kpi == "churn_after_bad_experience":
             row.update(baseline_columns(g))
         if restricted:

@@ -5,6 +5,16 @@ A key result names a KPI and a filter; its ``current`` value is that KPI over th
 follow the contract literally; a status is never given on fewer records than the
 minimum n ("not enough data").
 
+Any KPI of the registry can be a key result's (``ALL_KPIS``, CONTRACT.md section 8 too).
+Progress runs from ``baseline`` to ``target`` whichever way they point, so a KPI where
+lower is better (handoff abandonment, time to answer, repeat contacts, churn) has a target
+below its baseline; only a target equal to the baseline needs the KPI's direction. The
+status is on the value alone (the interval never enters it), so a count (contact volume:
+the contacts of the window, no interval) and a median (time to answer, in minutes) work
+like any rate. A churn KPI counts customers, who have no channel, intent, journey type,
+identity state, theme or sentiment: its filter may name only their cohort (segment, value
+tier, region, plan).
+
 Every evaluation takes the viewer's ``role``: for a role without record-level access a
 key result whose window holds fewer than k people is *suppressed* (``cxmetrics.metrics.suppression``):
 current, interval, n, progress and expected are empty, its status is ``no_data`` and
@@ -24,9 +34,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cxmetrics.core import yamlfile
 from cxmetrics.core.errors import UserError
 from cxmetrics.core.settings import get_settings
+from cxmetrics.metrics.churn import CHURN_KPIS, PERSON_DIMS
 from cxmetrics.metrics.engine import kpi_stats
-from cxmetrics.metrics.filters import FilterSpec
-from cxmetrics.metrics.registry import KPI_ORDER, KPIS
+from cxmetrics.metrics.filters import CATEGORICAL_DIMS, FilterSpec
+from cxmetrics.metrics.registry import ALL_KPIS, KPIS
 from cxmetrics.metrics.source import Source
 
 STATUS_ORDER = ("at_risk", "behind", "on_track", "achieved")
@@ -50,7 +61,7 @@ class KeyResult(BaseModel):
     @classmethod
     def _kpi(cls, v: str) -> str:
         if v not in KPIS:
-            raise ValueError(f"unknown KPI '{v}' (choose from {', '.join(KPI_ORDER)})")
+            raise ValueError(f"unknown KPI '{v}' (choose from {', '.join(ALL_KPIS)})")
         return v
 
     @field_validator("filter", mode="before")
@@ -70,6 +81,11 @@ class KeyResult(BaseModel):
     def _dates(self) -> KeyResult:
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.kpi in CHURN_KPIS:  # a customer has no channel, intent...: such a filter selects nobody
+            wrong = [d for d in self.filter if d in CATEGORICAL_DIMS and d not in PERSON_DIMS]
+            if wrong:
+                raise ValueError(f"{self.kpi} counts customers, who have no {wrong[0]}: filter it by "
+                                 f"{', '.join(PERSON_DIMS)}")
         return self
 
     def spec(self) -> FilterSpec:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cxmetrics.core.errors import UserError
 from cxmetrics.core.privacy import may_see_raw_ids, pseudonymize, require_record_access
 from cxmetrics.metrics.filters import FilterSpec
 from cxmetrics.metrics.registry import KPIS, check_kpis
@@ -24,6 +25,12 @@ KPI_COLUMNS: dict[str, tuple[str, ...]] = {
     "fcr": ("contact_id", "resolved", "repeats", "repeat_channel", "hours_to_repeat"),
     "journey_completion": ("completed", "n_page_views"),
     "handoff_abandonment": ("contact_id", "abandoned"),
+    # CONTRACT.md section 8 (the churn KPIs' records are persons in a period: not listed here)
+    "containment": ("contact_id", "handed_off"),
+    "time_to_answer": ("contact_id", "answer_minutes"),
+    "contact_volume": ("contact_id", "handed_off", "repeat_other_channel", "rated"),
+    "repeat_contact_rate": ("contact_id", "repeat_other_channel"),
+    "survey_response_rate": ("kind", "rated"),
 }
 SHARED = ("record_id", "t", "channel", "intent", "journey_type", "identity_state",
           "segment", "value_tier", "region", "plan", "person")
@@ -51,6 +58,8 @@ def record_page(source: Source, kpi: str, spec: FilterSpec, *, role: str, page: 
     """One page of the consented records behind ``kpi`` for ``spec``, newest first."""
     require_record_access(role)
     (kpi,) = check_kpis([kpi])
+    if kpi not in KPI_COLUMNS:
+        raise UserError(f"the records of {kpi} are customers in a period, not listed one by one")
     table = KPIS[kpi].record_table
     where, params = _where(source, kpi, spec)
     base = records_relation(table)

@@ -19,11 +19,12 @@ import pandas as pd
 from cxmetrics.i18n import fmt_int, fmt_number, t
 from cxmetrics.ingest import schema
 from cxmetrics.metrics import suppression
+from cxmetrics.metrics.churn import CHURN_KPIS, PERSON_DIMS
 from cxmetrics.metrics.compare import Comparison, last_closed_period, period_of, with_q_values
-from cxmetrics.metrics.engine import kpi_stats
+from cxmetrics.metrics.engine import kpi_stats, p90_of
 from cxmetrics.metrics.filters import FilterSpec
 from cxmetrics.metrics.records import KPI_COLUMNS, SHARED, record_page, survey_verbatims
-from cxmetrics.metrics.registry import KPIS, check_kpis
+from cxmetrics.metrics.registry import ALL_KPIS, KPI_ORDER, KPIS, OPS_KPIS, check_kpis
 from cxmetrics.metrics.source import Source, record_filter
 
 # The dimensions the heatmap's columns can be (its rows are always the channel).
@@ -43,12 +44,20 @@ NATURAL_ORDER: dict[str, tuple[str, ...]] = {
     "identity_state": schema.IDENTITY_STATES,
 }
 UNKNOWN = "unknown"
+# The KPIs the page offers (every KPI of the registry), in three groups the selector names:
+# the six of section 4, operations (records of contacts and handoffs) and churn (customers).
+KPI_GROUPS: dict[str, tuple[str, ...]] = {
+    "cx": KPI_ORDER,
+    "ops": tuple(k for k in OPS_KPIS if k not in CHURN_KPIS),
+    "churn": tuple(k for k in OPS_KPIS if k in CHURN_KPIS),
+}
+PAGE_KPIS: tuple[str, ...] = ALL_KPIS
 TREND_PERIODS = 12
 MAX_SERIES = 8
 HEATMAP_COLUMNS = (
     "kpi", "channel", "cohort_dim", "cohort_value", "value", "ci_low", "ci_high", "n",
     "rest_value", "rest_n", "diff", "p_value", "q_value", "significant", "direction", "enough_data",
-    "suppressed",
+    "suppressed", "p90",
 )  # fmt: skip
 TREND_COLUMNS = (
     "kpi",
@@ -61,7 +70,59 @@ TREND_COLUMNS = (
     "n",
     "enough_data",
     "suppressed",
+    "p90",
 )
+
+
+# --------------------------------------------------------------------------- which KPI, which view
+
+
+def kpi_group(kpi: str) -> str:
+    """'cx', 'ops' or 'churn': the group of ``KPI_GROUPS`` the KPI is in."""
+    return next(g for g, kpis in KPI_GROUPS.items() if kpi in kpis)
+
+
+def kpi_option(kpi: str, lang: str) -> str:
+    """The KPI as the selector names it, with its group: 'Operations · Containment'."""
+    return f"{t(f'ops.ch.group.{kpi_group(kpi)}', lang)} · {KPIS[kpi].label(lang)}"
+
+
+def is_churn(kpi: str) -> bool:
+    """Churn KPIs count customers (a person in a period): no channel, intent, journey type
+    or identity state, so the page shows them by the customer's cohort only."""
+    return kpi in CHURN_KPIS
+
+
+def cohort_dims(kpi: str) -> tuple[str, ...]:
+    """The cohort dimensions ``kpi`` can be shown by: all of ``COHORT_DIMS``, or for a churn
+    KPI only the customer's own (``metrics.churn.PERSON_DIMS``: segment, value tier, region, plan)."""
+    return tuple(d for d in COHORT_DIMS if d in PERSON_DIMS) if is_churn(kpi) else COHORT_DIMS
+
+
+def is_tested(kpi: str) -> bool:
+    """Whether cells have a test against the rest (significance marks): not for a count
+    (contact volume) or a median (time to answer)."""
+    return KPIS[kpi].tested
+
+
+def caption_keys(kpi: str) -> tuple[str, str]:
+    """The catalog keys of the heatmap's caption and of its table's caption for ``kpi``: the
+    tested KPIs of contacts and journeys, churn (customers), a count, a median."""
+    if is_churn(kpi):
+        return "ops.ch.caption.churn", "ops.ch.table_caption.churn"
+    if not is_tested(kpi):
+        kind = KPIS[kpi].kind
+        return f"ops.ch.caption.{kind}", f"ops.ch.table_caption.{kind}"
+    return "ch.heatmap.caption", "ch.heatmap.table_caption"
+
+
+def change_dims(kpi: str, cohort_dim: str) -> list[str] | None:
+    """The dimensions the page's change decomposition (waterfall) may split ``kpi`` by:
+    the channel and the page's cohort dimension; only the cohort for a churn KPI; None
+    for a KPI it does not apply to (a count or a median has no rate and mix to split)."""
+    if not KPIS[kpi].tested:
+        return None
+    return [cohort_dim] if is_churn(kpi) else ["channel", cohort_dim]
 
 
 def sort_categories(values: Iterable[str], dim: str) -> list[str]:
@@ -86,11 +147,12 @@ def channel_cohort_heatmap(
     Every shown cell's comparison belongs to one BH family (the whole table). ``direction``
     is 'above'/'below' only for significant cells; ``enough_data`` is n >= min_n. A cell
     ``role`` may not see (k-anonymity) has ``suppressed`` set and every figure empty
-    (value, interval, n, its rest and the difference).
+    (value, interval, n, its rest and the difference). A count (contact volume) is exact:
+    every shown cell has enough data; ``p90`` is a median's 90th percentile.
     """
     (kpi,) = check_kpis([kpi])
-    if cohort_dim not in COHORT_DIMS:
-        raise ValueError(f"not a cohort dimension: {cohort_dim}")
+    if cohort_dim not in cohort_dims(kpi):
+        raise ValueError(f"not a cohort dimension of {kpi}: {cohort_dim}")
     kspec = KPIS[kpi]
     cells = kpi_stats(source, [kpi], ["channel", cohort_dim], spec, role=role)
     if not cells:
@@ -105,8 +167,10 @@ def channel_cohort_heatmap(
                 current_suppressed=g.suppressed, previous_suppressed=g.suppressed,
             )
         )
+    p90 = [p90_of(g) for g in cells]  # a median's 90th percentile (None for other KPIs)
+    exact = kspec.kind == "count"  # a count is exact: no minimum n for it to mean something
     rows: list[dict[str, Any]] = []
-    for c in with_q_values(comparisons, min_n=min_n, alpha=alpha):
+    for c, c_p90 in zip(with_q_values(comparisons, min_n=min_n, alpha=alpha), p90, strict=True):
         diff = c.difference.diff
         direction = ("above" if diff > 0 else "below") if c.significant and diff else ""
         hidden = c.current_suppressed
@@ -127,8 +191,9 @@ def channel_cohort_heatmap(
                 "q_value": c.q_value,
                 "significant": c.significant,
                 "direction": direction,
-                "enough_data": not hidden and c.current.n >= min_n,
+                "enough_data": not hidden and (exact or c.current.n >= min_n),
                 "suppressed": hidden,
+                "p90": c_p90,
             }
         )
     df = pd.DataFrame(rows, columns=list(HEATMAP_COLUMNS))
@@ -149,6 +214,32 @@ def heatmap_table(cells: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
+def heatmap_table_columns(kpi: str, cohort_dim: str, decimals: int, suppressed: bool) -> dict[str, dict]:
+    """The heatmap table's ``ui.show_table`` arguments (columns, formats, decimals) for
+    ``kpi``: no rest, difference or q for a KPI without a test (a count, a median), p90 for
+    a median, no channel for a churn KPI (its records are customers), and for a count only
+    its value (it is its own n, exact: no interval)."""
+    tested, median, count = is_tested(kpi), KPIS[kpi].kind == "median", KPIS[kpi].kind == "count"
+    columns = {
+        **({} if is_churn(kpi) else {"channel": "ch.col.channel"}),
+        "cohort_value": f"dim.{cohort_dim}",
+        "value": "ch.col.value",
+        **({"p90": "ops.ch.col.p90"} if median else {}),
+        **({} if count else {"ci_low": "ch.col.ci_low", "ci_high": "ch.col.ci_high", "n": "ch.col.n"}),
+        **({"rest_value": "ch.col.rest_value", "rest_n": "ch.col.rest_n", "diff": "ch.col.diff",
+            "q_value": "ch.col.q_value", "mark": "ch.col.mark"} if tested else {}),
+        **({} if count else {"enough": "ch.col.enough"}),
+        **({"hidden": "privacy.col.suppressed"} if suppressed else {}),
+    }
+    numbers = {"value": decimals, "p90": decimals, "ci_low": decimals, "ci_high": decimals,
+               "rest_value": decimals, "diff": decimals, "q_value": 3}
+    return {
+        "columns": columns,
+        "formats": {c: "int" if c in ("n", "rest_n") else "number" for c in [*numbers, "n", "rest_n"] if c in columns},
+        "decimals": {c: d for c, d in numbers.items() if c in columns},
+    }
+
+
 def unit_text(kpi: str, lang: str) -> str:
     """The KPI's unit in words ("points", "%", "score 1–7")."""
     return t(f"ch.unit.{KPIS[kpi].unit}", lang)
@@ -159,6 +250,15 @@ def overall_value(source: Source, kpi: str, spec: FilterSpec, *, role: str) -> f
     is none or ``role`` may not see it (fewer than k people)."""
     stats = kpi_stats(source, [kpi], [], spec, role=role)
     return stats[0].estimate.value if stats else None
+
+
+def overall_p90(source: Source, kpi: str, spec: FilterSpec, *, role: str) -> float | None:
+    """A median KPI's 90th percentile over every record of ``spec`` (None for other KPIs,
+    without records, or when ``role`` may not see it)."""
+    if KPIS[kpi].kind != "median":
+        return None
+    stats = kpi_stats(source, [kpi], [], spec, role=role)
+    return p90_of(stats[0]) if stats else None
 
 
 # --------------------------------------------------------------------------- trend
@@ -216,8 +316,9 @@ def kpi_trend(
             "ci_low": g.estimate.ci_low,
             "ci_high": g.estimate.ci_high,
             "n": None if g.suppressed else g.n,
-            "enough_data": not g.suppressed and g.n >= min_n,
+            "enough_data": not g.suppressed and (KPIS[kpi].kind == "count" or g.n >= min_n),
             "suppressed": g.suppressed,
+            "p90": p90_of(g),
         }
         for g in groups
         if g.group[series_dim] in kept

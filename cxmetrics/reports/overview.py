@@ -30,6 +30,8 @@ TILE_COLUMNS = [
     "n",
     "enough_data",
     "previous",
+    "previous_ci_low",
+    "previous_ci_high",
     "previous_n",
     "delta",
     "delta_ci_low",
@@ -64,9 +66,9 @@ def tiles(
 ) -> pd.DataFrame:
     """One row per KPI (registry order) for the tiles and their table, as ``role`` may see it.
 
-    With a period: its value, interval and n; the previous period of equal length; the
-    difference, its p-value and the Benjamini–Hochberg q-value over the six KPIs (one
-    family) and whether it is significant. Without a period: values over all data of the
+    With a period: its value, interval and n; the previous period of equal length (value,
+    interval, n); the difference, its p-value and the Benjamini–Hochberg q-value over
+    ``kpis`` (one family) and whether it is significant. Without a period: values over all data of the
     filter, no comparison. ``enough_data`` is False when n is under the minimum n.
     ``suppressed`` / ``previous_suppressed`` ("k" or "complement") mark a side the role may
     not see (k-anonymity): its value, interval and n are empty, and so is the delta.
@@ -111,6 +113,8 @@ def tiles(
                     "n": None if c.current_suppressed else c.current.n,
                     "enough_data": not c.current_suppressed and c.current.n >= min_n,
                     "previous": c.previous.value,
+                    "previous_ci_low": c.previous.ci_low,
+                    "previous_ci_high": c.previous.ci_high,
                     "previous_n": None if c.previous_suppressed else c.previous.n,
                     "delta": d.diff,
                     "delta_ci_low": d.ci_low,

@@ -37,6 +37,7 @@ from cxmetrics.metrics.source import Source
 from cxmetrics.reports import cases as case_figures
 from cxmetrics.reports import decomposition, key_drivers, voc
 from cxmetrics.reports import incidents as incident_words
+from cxmetrics.reports.ops_review import operations
 from cxmetrics.serving import app_state
 
 REVIEW_DIMENSIONS = ("channel", "value_tier", "segment")
@@ -89,6 +90,8 @@ def review_data(source: Source, period: Period, okrs: OkrFile | None = None,
         "data_version": source.version,
         "data_to": source.max_ts.isoformat(timespec="minutes") if source.max_ts else None,
         "changes": change_rows(source, period, spec, role=role),
+        # the operations and churn KPIs (CONTRACT.md section 8), this period vs the previous one
+        "operations": operations(source, period, spec, role=role),
         "alerts": alerts_mod.alerts_for_role(source, raised, spec, role=role),
         "incidents": _with_themes(source, [_for_role(i.to_json(), k) for i in build_incidents(source, period, spec)],
                                   spec, role),

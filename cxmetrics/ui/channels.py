@@ -41,7 +41,7 @@ def _seed_state(lang: str) -> dict:
         else:
             state["notices"].append(_notice("kpi", qp["kpi"], lang))
     if "cohort" in qp:
-        if qp["cohort"] in cr.COHORT_DIMS:
+        if qp["cohort"] in cr.cohort_dims(state["kpi"]):  # a churn KPI has the customer's dimensions only
             state["cohort"] = qp["cohort"]
         else:
             state["notices"].append(_notice("cohort", qp["cohort"], lang))
@@ -76,19 +76,22 @@ def _seeded_selectbox(
 
 def kpi_and_cohort(state: dict, lang: str) -> tuple[str, str]:
     """The KPI and cohort selectboxes side by side; returns (kpi, cohort), kept in the state
-    and the URL. Choosing another cohort dimension drops the chosen cell."""
+    and the URL. Every KPI is offered, named with its group; a churn KPI offers only the
+    customer's cohort dimensions (``cr.cohort_dims``). Choosing another cohort dimension
+    drops the chosen cell."""
     left, right = st.columns(2)
     kpi = _seeded_selectbox(
-        left, t("ch.kpi", lang), list(KPI_ORDER), f"ch_kpi_{lang}", state["kpi"],
-        lambda k: KPIS[k].label(lang),
+        left, t("ch.kpi", lang), list(cr.PAGE_KPIS), f"ch_kpi_{lang}", state["kpi"],
+        lambda k: cr.kpi_option(k, lang),
     )
     cohort = _seeded_selectbox(
-        right, t("ch.cohort", lang), list(cr.COHORT_DIMS), f"ch_cohort_{lang}", state["cohort"],
+        right, t("ch.cohort", lang), list(cr.cohort_dims(kpi)), f"ch_cohort_{lang}", state["cohort"],
         lambda d: t(f"dim.{d}", lang),
     )
-    if cohort != state["cohort"]:  # a cell of another dimension means nothing here
-        state["cell"] = None
+    if cohort != state["cohort"] or cr.is_churn(kpi):  # a cell of another dimension means nothing here
+        state["cell"] = None  # (nor does a cell of a churn KPI: its records are not listed)
         st.session_state["ch_cell_channel"] = st.session_state["ch_cell_value"] = None
+        st.query_params.pop("cell", None)
     state["kpi"], state["cohort"] = kpi, cohort
     st.query_params["kpi"], st.query_params["cohort"] = kpi, cohort
     return kpi, cohort

@@ -7,6 +7,7 @@ Each function draws one section from the ``reports`` functions' JSON (heavy part
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -129,17 +130,19 @@ def decomposition(source: Source, period: Period, lang: str, role: str, *, key: 
 
 
 def channel_change(source: Source, period: Period | None, spec: FilterSpec, kpi: str, cohort: str, lang: str,
-                   role: str) -> None:
+                   role: str, dims: Sequence[str] | None = None) -> None:
     """The Channels page's waterfall: ``kpi``'s change over the filter's period (else the last
-    closed review period) vs the one before, by channel or by the page's cohort dimension."""
+    closed review period) vs the one before, by channel or by the page's cohort dimension
+    (``dims``: the dimensions offered, default both; one: no choice)."""
     period = period or last_closed_period(source)
     st.header(t("why.ch.header", lang, kpi=KPIS[kpi].label(lang)))
     if period is None:
         st.info(t("why.dec.none.empty", lang))
         return
-    options, kept = ["channel", cohort], f"ch_why_by_{cohort}"
-    by = st.radio(t("why.ch.by", lang), options, key=_bound(kept, lang, options, "channel"), horizontal=True,
-                  format_func=lambda d: t(f"dim.{d}", lang), on_change=_keep, args=(kept, lang))
+    options, kept = list(dims or ("channel", cohort)), f"ch_why_by_{cohort}"
+    by = options[0] if len(options) == 1 else st.radio(
+        t("why.ch.by", lang), options, key=_bound(kept, lang, options, "channel"), horizontal=True,
+        format_func=lambda d: t(f"dim.{d}", lang), on_change=_keep, args=(kept, lang))
     st.caption(t("why.ch.period", lang, start=period.start.isoformat(), end=period.end.isoformat(),
                  days=fmt_int((period.end - period.start).days + 1, lang)))
     decomposition(source, period, lang, role, key="ch_why", spec=spec, kpi=kpi, dim=by)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cxmetrics.i18n import MISSING, fmt_datetime, fmt_int, fmt_pct, t
-from cxmetrics.reports.pack import closed_loop, why
+from cxmetrics.reports.pack import closed_loop, ops, why
 from cxmetrics.reports.pack.text import (
     BAD,
     CHART_ROWS,
@@ -366,6 +366,7 @@ def render_html(data: dict, lang: str = "en", *, for_print: bool = False) -> str
 {_change_table(data, all_rows, lang)}
 </details>
 </section>
+{ops.section_html(data, lang)}
 <section id="alerts" class="newpage">
 <h2>{e(t("pack.sec.alerts", lang))}</h2>
 {_alerts_html(data, lang)}

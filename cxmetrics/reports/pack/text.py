@@ -41,16 +41,18 @@ def _kind(kpi: str) -> str:
 
 
 def _decimals(kpi: str) -> int:
-    return 2 if _kind(kpi) == "mean" else 1
+    return {"mean": 2, "count": 0}.get(_kind(kpi), 1)
 
 
 def fmt_value(kpi: str, value: float | None, lang: str) -> str:
-    """A KPI value on its display scale: NPS '12.3', rates '45.6%' (es '45,6 %'), CES '5.21'."""
+    """A KPI value on its display scale: NPS '12.3', rates and churn '45.6%' (es '45,6 %'),
+    CES '5.21', a count '1,234', a median time '4.2 min'."""
     if value is None:
         return MISSING
-    if _kind(kpi) == "rate":
+    if _kind(kpi) in ("rate", "churn"):
         return fmt_pct(value / 100.0, lang)
-    return fmt_number(value, lang, _decimals(kpi))
+    text = fmt_number(value, lang, _decimals(kpi))
+    return f"{text} min" if _kind(kpi) == "median" else text
 
 
 def fmt_delta(kpi: str, value: float | None, lang: str) -> str:
@@ -60,7 +62,8 @@ def fmt_delta(kpi: str, value: float | None, lang: str) -> str:
     text = fmt_number(value, lang, _decimals(kpi))
     if not text.startswith("-") and text.strip("0.,") != "":
         text = "+" + text
-    unit = {"rate": "pack.unit.pp", "nps": "pack.unit.pts"}.get(_kind(kpi))
+    unit = {"rate": "pack.unit.pp", "churn": "pack.unit.pp", "nps": "pack.unit.pts",
+            "median": "ov.delta_unit.median"}.get(_kind(kpi))
     return f"{text} {t(unit, lang)}" if unit else text
 
 

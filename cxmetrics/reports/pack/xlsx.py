@@ -10,7 +10,7 @@ from typing import Any
 from cxmetrics.core.settings import get_settings
 from cxmetrics.i18n import LANGUAGE_NAMES, fmt_datetime, fmt_int, t
 from cxmetrics.metrics.registry import KPIS
-from cxmetrics.reports.pack import closed_loop, why
+from cxmetrics.reports.pack import closed_loop, ops, why
 from cxmetrics.reports.pack.text import (
     _filter_dims_text,
     _privacy_note,
@@ -100,8 +100,8 @@ def _unit(kpi: str) -> str:
 
 
 def render_xlsx(data: dict, lang: str = "en") -> bytes:
-    """The pack as a workbook: Summary, Incidents, Decomposition, Drivers, Changes, Alerts,
-    OKRs, Closed loop, Actions and a Manifest."""
+    """The pack as a workbook: Summary, Incidents, Decomposition, Drivers, Changes,
+    Operations, Alerts, OKRs, Closed loop, Actions and a Manifest."""
     import xlsxwriter
 
     buf = io.BytesIO()
@@ -186,6 +186,9 @@ def render_xlsx(data: dict, lang: str = "en") -> bytes:
             _why(r.get("suppressed") or r.get("previous_suppressed"), lang),
         ])
     _Sheet(book, tr("pack.sheet.changes"), f).table(0, change_headers, rows)
+
+    # ---- Operations (and churn)
+    ops.write_sheet(lambda name: _Sheet(book, name, f), data, lang)
 
     # ---- Alerts
     alert_headers = [

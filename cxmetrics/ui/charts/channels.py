@@ -38,15 +38,27 @@ def heatmap_figure(
     ``cohort`` dimension) as columns: coloured cells (n >= min_n; blue better, red worse,
     white at ``overall``), grey cells (too few records, or suppressed: only the label), an
     invisible clickable marker per cell (trace ``OVERLAY_TRACE``, one per row of ``cells``
-    in order) and the ``selected`` cell outlined."""
+    in order) and the ``selected`` cell outlined.
+
+    A count (contact volume) has no good or bad direction: one blue scale from 0, no test.
+    A median (time to answer) shows its p90 under the value. A churn KPI has one row, the
+    customers (a customer has no channel)."""
     kspec = KPIS[kpi]
     kpi_label = kspec.label(lang)
     unit = cr.unit_text(kpi, lang)
     decimals = value_decimals(kpi)
+    count, median, churn = kspec.kind == "count", kspec.kind == "median", cr.is_churn(kpi)
 
     def fmt_value(x: float | None) -> str:
         return fmt_number(x, lang, decimals)
 
+    def row_name(channel: str) -> str:
+        return t("ops.ch.customers", lang) if churn else channel
+
+    def p90_text(p90: float | None, sep: str) -> str:
+        return f"{sep}p90 = {fmt_value(p90)}" if median and p90 == p90 and p90 is not None else ""
+
+    y_labels = [row_name(c) for c in channels]
     x_labels = [html.escape(v) for v in values]  # data values: shown literally, never as HTML
     shape = (len(channels), len(values))
     z = [[None] * shape[1] for _ in range(shape[0])]
@@ -66,36 +78,46 @@ def heatmap_figure(
                 else suppression.label(hidden, lang).replace(" (", "<br>(", 1)
             )
             ox.append(x_labels[j])
-            oy.append(row.channel)
-            hover.append(f"<b>{row.channel} · {x_labels[j]}</b><br>{suppression.label(hidden, lang)}")
+            oy.append(y_labels[i])
+            hover.append(f"<b>{y_labels[i]} · {x_labels[j]}</b><br>{suppression.label(hidden, lang)}")
             continue
         n_text = f"n = {fmt_int(row.n, lang)}"
         if row.enough_data:
             z[i][j] = row.value
-            text[i][j] = f"<b>{fmt_value(row.value)}{MARKS[row.direction]}</b><br>{n_text}"
+            n_line = "" if count else f"<br>{n_text}"  # a count is its own n
+            text[i][j] = f"<b>{fmt_value(row.value)}{MARKS[row.direction]}</b>{p90_text(row.p90, '<br>')}{n_line}"
         else:
             grey[i][j] = 0
             # many columns: the cell is too narrow for the words; the legend says what grey means
             grey_text[i][j] = n_text if compact else f"{t('not_enough_data', lang)}<br>{n_text}"
         ox.append(x_labels[j])
-        oy.append(row.channel)
-        ci = f"{fmt_value(row.ci_low)} – {fmt_value(row.ci_high)}"
-        mark = t(f"ch.{row.direction}", lang) if row.direction else t("not_significant", lang)
+        oy.append(y_labels[i])
+        ci = "" if count else f"<br>95%: {fmt_value(row.ci_low)} – {fmt_value(row.ci_high)}"
+        mark = (
+            t(f"ch.{row.direction}", lang) if row.direction
+            else t("not_significant", lang) if cr.is_tested(kpi) else t("ops.ch.no_test", lang)
+        )
+        click = "" if churn else f"<br><i>{t('ch.heatmap.hover', lang)}</i>"
         hover.append(
-            f"<b>{row.channel} · {x_labels[j]}</b><br>{kpi_label}: {fmt_value(row.value)} {unit}"
-            f"<br>95%: {ci}<br>{n_text}<br>{mark}<br><i>{t('ch.heatmap.hover', lang)}</i>"
+            f"<b>{y_labels[i]} · {x_labels[j]}</b><br>{kpi_label}: {fmt_value(row.value)} {unit}"
+            f"{p90_text(row.p90, '<br>')}{ci}<br>{n_text}<br>{mark}{click}"
         )
     coloured = [v for v in cells.loc[cells["enough_data"], "value"] if v is not None]
     mid = overall if overall is not None else 0.0
     spread = max([abs(v - mid) for v in coloured] + [1e-9])
     # RdBu is colour-blind safe; blue always means better, red worse.
     scale = "RdBu" if kspec.higher_is_better else "RdBu_r"
+    colour_range = (
+        {"colorscale": [[0, "#F7FBFF"], [1, "#08306B"]], "zmin": 0, "zmax": max(coloured + [1])}  # a count: more or fewer, not better
+        if count
+        else {"colorscale": scale, "zmid": mid, "zmin": mid - spread, "zmax": mid + spread}
+    )
     fig = go.Figure()
     fig.add_trace(
         go.Heatmap(
             z=grey,
             x=x_labels,
-            y=channels,
+            y=y_labels,
             text=grey_text,
             texttemplate="%{text}",
             colorscale=[[0, GREY], [1, GREY]],
@@ -110,14 +132,11 @@ def heatmap_figure(
         go.Heatmap(
             z=z,
             x=x_labels,
-            y=channels,
+            y=y_labels,
             text=text,
             texttemplate="%{text}",
             hoverinfo="skip",
-            colorscale=scale,
-            zmid=mid,
-            zmin=mid - spread,
-            zmax=mid + spread,
+            **colour_range,
             xgap=3,
             ygap=3,
             textfont={"size": 13},
@@ -180,13 +199,13 @@ def heatmap_figure(
             "categoryarray": x_labels,
         },
         yaxis={
-            "title": {"text": t("dim.channel", lang)},
+            "title": {"text": "" if churn else t("dim.channel", lang)},
             "type": "category",
             "autorange": "reversed",
             "fixedrange": True,
             "showgrid": False,
             "categoryorder": "array",
-            "categoryarray": channels,
+            "categoryarray": y_labels,
         },
         separators=ui.plotly_separators(lang),
         hovermode="closest",
@@ -199,10 +218,15 @@ def heatmap_figure(
 
 def trend_figure(trend: pd.DataFrame, kpi: str, series_dim: str, lang: str) -> go.Figure:
     """``kpi_trend`` as one line per series over the review periods (a gap where a series
-    has no point), coloured by size (largest first); hollow markers: fewer than min_n."""
+    has no point), coloured by size (largest first); hollow markers: fewer than min_n.
+    The hover has the 95% interval (none for a count) and a median's p90."""
     kpi_label = KPIS[kpi].label(lang)
     unit = cr.unit_text(kpi, lang)
     decimals = value_decimals(kpi)
+    kind = KPIS[kpi].kind
+    extra = ("" if kind == "count" else "<br>95%: %{customdata[1]} – %{customdata[2]}") + (
+        "<br>p90 = %{customdata[3]}" if kind == "median" else ""
+    )
     periods = sorted(trend["period"].unique())
     fig = go.Figure()
     by_size = trend.groupby("series")["n"].sum().sort_values(ascending=False, kind="stable")
@@ -225,11 +249,13 @@ def trend_figure(trend: pd.DataFrame, kpi: str, series_dim: str, lang: str) -> g
                     "line": {"width": 2},
                 },
                 customdata=[
-                    [fmt_int(n, lang), fmt_number(lo, lang, decimals), fmt_number(hi, lang, decimals)]
-                    for n, lo, hi in zip(full["n"], full["ci_low"], full["ci_high"], strict=True)
+                    [fmt_int(n, lang), fmt_number(lo, lang, decimals), fmt_number(hi, lang, decimals),
+                     fmt_number(p90, lang, decimals)]
+                    for n, lo, hi, p90 in zip(full["n"], full["ci_low"], full["ci_high"],
+                                            full["p90"] if "p90" in full else [None] * len(full), strict=True)
                 ],
                 hovertemplate=f"<b>{html.escape(str(name))}</b> · %{{x}}<br>{kpi_label}: %{{y:.{decimals}f}} {unit}"
-                "<br>95%: %{customdata[1]} – %{customdata[2]}<br>n = %{customdata[0]}<extra></extra>",
+                f"{extra}<br>n = %{{customdata[0]}}<extra></extra>",
             )
         )
     fig.update_layout(
