@@ -289,6 +289,13 @@ def has_cases(path: Path | None = None) -> bool:
         return con.execute("SELECT 1 FROM cases LIMIT 1").fetchone() is not None
 
 
+def latest_response_ts(path: Path | None = None) -> datetime | None:
+    """The latest response time among the cases (None: no case), without reading them all."""
+    with app_state.connect(path) as con:
+        row = con.execute("SELECT max(response_ts) AS ts FROM cases").fetchone()
+    return _dt(row["ts"]) if row is not None and row["ts"] is not None else None
+
+
 def case_facts(path: Path | None = None) -> list[CaseFact]:
     """Every case, for the figures (``reports.cases.figures`` applies the role's k)."""
     with app_state.connect(path) as con:
